@@ -1,0 +1,29 @@
+# Every target creates .venv and installs the package (editable, with the
+# test extra) on first use, so a fresh clone needs only Python 3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test notebooks bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/keras-recipes run tabular_classification
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --durations=15
+
+notebooks: $(STAMP)
+	$(BIN)/python -m keras_recipes.recipes.common.notebooks
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

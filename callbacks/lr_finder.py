@@ -1,0 +1,184 @@
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_recipes.callbacks._model_state import restore_snapshot
+from keras_recipes.callbacks._model_state import take_snapshot
+from keras_recipes.callbacks._plotting import save_line_plot
+
+
+class LRFinder(keras.callbacks.Callback):
+    """Learning rate range test (Smith, 2017; fastai's `lr_find`).
+
+    During a short `fit()` the learning rate grows exponentially from
+    `min_learning_rate` to `max_learning_rate` over `num_steps` batches while
+    the loss of every batch is recorded. The test stops early once the
+    smoothed loss exceeds `divergence_threshold` times its best value, or is
+    not finite. When training ends the model's weights and the optimizer's
+    state (slots, iteration counter, learning rate) are put back, so the
+    model is as it was before the test.
+
+    The losses are smoothed with a bias-corrected exponential moving average
+    (`smoothing` = 0.98 as in fastai). The suggested learning rate is the
+    "valley" rule of fastai: take the longest stretch over which the smoothed
+    loss keeps decreasing, and suggest the rate two thirds of the way along
+    it. Unlike "steepest slope", which a single noisy step can hijack, or
+    "minimum / 10", which depends on where divergence starts, it picks a
+    rate inside a broad region of fast, stable descent.
+
+    Use `find_learning_rate()` for the common case; use this callback
+    directly to run the test on your own data pipeline.
+
+    Args:
+        min_learning_rate: Float > 0. Rate at the first step. Defaults to
+            `1e-7`.
+        max_learning_rate: Float. Rate at step `num_steps - 1`. Defaults to
+            `10.0`.
+        num_steps: Integer >= 5. Maximum number of batches in the test; run
+            `fit()` for at least that many batches. Defaults to `100`.
+        smoothing: Float in `[0, 1)`. Weight of the moving average of the
+            loss. Defaults to `0.98`.
+        divergence_threshold: Float > 1. Stop once the smoothed loss exceeds
+            this multiple of its minimum. Defaults to `4.0`.
+
+    Raises:
+        ValueError: If an argument is out of range, or at the start of
+            training if the optimizer uses a `LearningRateSchedule`.
+
+    Example:
+
+    ```python
+    finder = LRFinder(num_steps=100)
+    model.fit(x, y, batch_size=32, epochs=epochs, callbacks=[finder])
+    learning_rate = finder.suggestion()
+    finder.plot("plots/lr_finder.png")
+    ```
+    """
+
+    def __init__(
+        self,
+        min_learning_rate=1e-7,
+        max_learning_rate=10.0,
+        num_steps=100,
+        smoothing=0.98,
+        divergence_threshold=4.0,
+    ):
+        super().__init__()
+        if not 0 < min_learning_rate < max_learning_rate:
+            raise ValueError(
+                "Expected 0 < min_learning_rate < max_learning_rate. Received: "
+                f"min_learning_rate={min_learning_rate}, "
+                f"max_learning_rate={max_learning_rate}"
+            )
+        if int(num_steps) < 5:
+            raise ValueError(f"`num_steps` must be >= 5. Received: num_steps={num_steps}")
+        if not 0 <= smoothing < 1:
+            raise ValueError(
+                f"`smoothing` must be in [0, 1). Received: smoothing={smoothing}"
+            )
+        if divergence_threshold <= 1:
+            raise ValueError(
+                "`divergence_threshold` must be > 1. "
+                f"Received: divergence_threshold={divergence_threshold}"
+            )
+        self.min_learning_rate = float(min_learning_rate)
+        self.max_learning_rate = float(max_learning_rate)
+        self.num_steps = int(num_steps)
+        self.smoothing = smoothing
+        self.divergence_threshold = divergence_threshold
+        self.history = {}
+
+    def learning_rate_at(self, step):
+        """Returns the learning rate used at test step `step`."""
+        ratio = self.max_learning_rate / self.min_learning_rate
+        return self.min_learning_rate * ratio ** (step / (self.num_steps - 1))
+
+    def on_train_begin(self, logs=None):
+        optimizer = self.model.optimizer
+        if isinstance(
+            optimizer.get_config()["learning_rate"], dict
+        ):
+            raise ValueError(
+                "LRFinder needs an optimizer with a float learning rate. "
+                f"Received: learning_rate={optimizer.get_config()['learning_rate']}"
+            )
+        self.history = {"learning_rate": [], "loss": [], "smoothed_loss": []}
+        self._average = 0.0
+        self._best = math.inf
+        self._snapshot = take_snapshot(self.model)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = len(self.history["loss"])
+        self.model.optimizer.learning_rate = self.learning_rate_at(step)
+        # Per-batch losses: otherwise `logs["loss"]` is the epoch's mean.
+        self.model.reset_metrics()
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", math.nan))
+        step = len(self.history["loss"])
+        self._average = self.smoothing * self._average + (1 - self.smoothing) * loss
+        smoothed = self._average / (1 - self.smoothing ** (step + 1))
+        self.history["learning_rate"].append(self.learning_rate_at(step))
+        self.history["loss"].append(loss)
+        self.history["smoothed_loss"].append(smoothed)
+        self._best = min(self._best, smoothed)
+        diverged = not math.isfinite(smoothed) or (
+            smoothed > self.divergence_threshold * self._best
+        )
+        if diverged or step + 1 >= self.num_steps:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        restore_snapshot(self.model, self._snapshot)
+        self._snapshot = None
+
+    def suggestion(self):
+        """Returns the suggested learning rate (the "valley" rule).
+
+        Returns:
+            A float, or `None` if fewer than 5 finite losses were recorded.
+        """
+        rates = np.asarray(self.history.get("learning_rate", []))
+        losses = np.asarray(self.history.get("smoothed_loss", []))
+        finite = np.isfinite(losses)
+        rates, losses = rates[finite], losses[finite]
+        if len(losses) < 5:
+            return None
+        # lengths[i]: length of the longest decreasing run ending at i.
+        lengths = np.ones(len(losses), dtype=int)
+        starts = np.arange(len(losses))
+        for i in range(1, len(losses)):
+            for j in range(i):
+                if losses[j] > losses[i] and lengths[j] + 1 > lengths[i]:
+                    lengths[i] = lengths[j] + 1
+                    starts[i] = starts[j]
+        end = int(np.argmax(lengths))
+        start = int(starts[end])
+        return float(rates[start + (end - start) * 2 // 3])
+
+    def plot(self, path):
+        """Plots the smoothed loss against the learning rate to a PNG file.
+
+        The x-axis is logarithmic; the suggested rate is marked by a dashed
+        line.
+
+        Args:
+            path: Path of the PNG file; parent folders are created.
+
+        Returns:
+            `path`.
+        """
+        losses = np.asarray(self.history["smoothed_loss"])
+        finite = np.isfinite(losses)
+        return save_line_plot(
+            path,
+            np.asarray(self.history["learning_rate"])[finite],
+            losses[finite],
+            xlabel="learning rate (log scale)",
+            ylabel="smoothed loss",
+            title="Learning rate finder",
+            log_x=True,
+            marker_x=self.suggestion(),
+        )

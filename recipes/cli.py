@@ -1,0 +1,58 @@
+"""The `keras-recipes` command: list recipes and run one.
+
+    keras-recipes list
+    keras-recipes run NAME [--smoke] [--seed N] [--out DIR] [recipe flags]
+    keras-recipes run NAME --help
+"""
+
+import argparse
+import sys
+
+from keras_recipes.recipes.common.registry import list_recipes
+from keras_recipes.recipes.common.registry import load_recipe
+from keras_recipes.recipes.common.registry import recipe_info
+
+
+def _list(_):
+    infos = [recipe_info(name) for name in list_recipes()]
+    width = max(len(info.name) for info in infos)
+    for info in infos:
+        print(f"{info.name:<{width}}  {info.description}")
+    return 0
+
+
+def _run(arguments):
+    if arguments.name not in list_recipes():
+        print(f"keras-recipes: error: unknown recipe {arguments.name!r}. "
+              f"Recipes: {', '.join(list_recipes())}.", file=sys.stderr)
+        return 2
+    load_recipe(arguments.name).main(arguments.recipe_args)
+    return 0
+
+
+def build_parser():
+    """Builds the top-level parser with its `list` and `run` commands."""
+    parser = argparse.ArgumentParser(
+        prog="keras-recipes",
+        description="Runnable, measured Keras training recipes.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="List the recipes.")
+    listing.set_defaults(handler=_list)
+    running = commands.add_parser(
+        "run", help="Run a recipe; `run NAME --help` lists its flags.",
+        add_help=False)
+    running.add_argument("name", help="Recipe name (see `keras-recipes list`).")
+    running.add_argument("recipe_args", nargs=argparse.REMAINDER,
+                         help="Flags of the recipe.")
+    running.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `keras-recipes` console script."""
+    arguments = build_parser().parse_args(argv)
+    return arguments.handler(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

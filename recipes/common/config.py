@@ -1,0 +1,130 @@
+"""Recipe configuration: dataclass fields that double as command-line flags.
+
+A recipe's `Config` subclasses `RecipeConfig` (or `TabularDataConfig`); each
+field's `metadata` carries its help text and, optionally, its choices, so
+`--help` documents every flag from one place.
+"""
+
+import argparse
+import dataclasses
+import typing
+
+
+def option(default, help, choices=None):
+    """Declares a config field with its help text and optional choices.
+
+    Args:
+        default: The field's default value.
+        help: One sentence for `--help`.
+        choices: Allowed values, or `None`. Defaults to `None`.
+
+    Returns:
+        A `dataclasses.field`.
+    """
+    return dataclasses.field(default=default,
+                             metadata={"help": help, "choices": choices})
+
+
+@dataclasses.dataclass
+class RecipeConfig:
+    """Settings every recipe shares."""
+
+    seed: int = option(42, "Random seed for splits, weights and shuffling.")
+    smoke: bool = option(False, "Tiny run that finishes in seconds, to check the pipeline.")
+    out: typing.Optional[str] = option(
+        None, "Run directory; must not exist or be empty. Defaults to runs/NAME-TIME.")
+    precision: str = option(
+        "auto", "Float precision; auto uses mixed precision on a GPU only.",
+        choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"))
+    verbose: int = option(1, "0 silent, 1 one line per epoch, 2 Keras progress bars.",
+                          choices=(0, 1, 2))
+
+    # Fields the recipe replaces under --smoke, e.g. {"epochs": 3}.
+    smoke_settings: typing.ClassVar[dict] = {}
+
+    def resolved(self):
+        """Returns the config with the smoke settings applied when `smoke`."""
+        if not self.smoke:
+            return self
+        return dataclasses.replace(self, **self.smoke_settings)
+
+    def to_dict(self):
+        """Returns the fields as a JSON-friendly dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class TabularDataConfig(RecipeConfig):
+    """Settings of recipes that train on a table: bundled or the user's CSV."""
+
+    dataset: str = option("breast_cancer", "Bundled dataset (ignored with --csv).")
+    csv: typing.Optional[str] = option(None, "Path of your own CSV file (needs --target).")
+    target: typing.Optional[str] = option(None, "Target column of --csv.")
+    drop: str = option("", "Comma-separated CSV columns to ignore, e.g. an ID column.")
+    impute: typing.Optional[str] = option(
+        None, "Impute missing feature values inside the model.",
+        choices=(None, "mean", "median", "most_frequent"))
+
+    def __post_init__(self):
+        if self.csv and not self.target:
+            raise ValueError("--csv needs --target COLUMN to name the column to predict.")
+        if self.target and not self.csv:
+            raise ValueError("--target only applies with --csv PATH.")
+
+
+def build_parser(config_class, prog, description=None):
+    """Builds an argparse parser with one flag per config field.
+
+    Args:
+        config_class: A `RecipeConfig` dataclass.
+        prog: Program name shown in usage lines.
+        description: Text shown by `--help`. Defaults to `None`.
+
+    Returns:
+        An `argparse.ArgumentParser`.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
+        flag = "--" + field.name.replace("_", "-")
+        kind = _base_type(hints[field.name])
+        help_text = field.metadata.get("help", "")
+        if kind is bool:
+            parser.add_argument(flag, dest=field.name, default=field.default,
+                                action=argparse.BooleanOptionalAction,
+                                help=help_text)
+            continue
+        choices = field.metadata.get("choices")
+        parser.add_argument(
+            flag, dest=field.name, default=field.default,
+            type=_parse_optional(kind), help=help_text,
+            choices=choices, metavar=None if choices else field.name.upper(),
+        )
+    return parser
+
+
+def parse_config(config_class, argv, prog, description=None):
+    """Parses command-line flags into a config; bad values exit with usage."""
+    parser = build_parser(config_class, prog, description)
+    values = vars(parser.parse_args(argv))
+    try:
+        return config_class(**values)
+    except ValueError as error:
+        parser.error(str(error))
+
+
+def _base_type(hint):
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if typing.get_origin(hint) is typing.Union else hint
+
+
+def _parse_optional(kind):
+    def parse(text):
+        if text.lower() in ("none", ""):
+            return None
+        return kind(text)
+    parse.__name__ = kind.__name__
+    return parse

@@ -1,0 +1,123 @@
+"""The life of one run: directory, seed, precision, saved artefacts, summary."""
+
+import contextlib
+import dataclasses
+import os
+import sys
+
+import keras
+import numpy as np
+
+from keras_recipes.recipes.common import environment
+from keras_recipes.recipes.common.runs import RunResult
+from keras_recipes.recipes.common.runs import create_run_dir
+from keras_recipes.recipes.common.runs import save_model
+from keras_recipes.recipes.common.runs import write_history_csv
+from keras_recipes.recipes.common.runs import write_json
+
+
+@dataclasses.dataclass
+class RunContext:
+    """A started run: where it writes and what it runs on."""
+
+    recipe: str
+    run_dir: str
+    config: object
+    environment: dict
+
+    def path(self, name):
+        """Path of a file in the run directory."""
+        return os.path.join(self.run_dir, name)
+
+    def plot_path(self, name):
+        """Path of a PNG in the run's `plots/` folder."""
+        return os.path.join(self.run_dir, "plots", f"{name}.png")
+
+    def log(self, message):
+        """Prints a progress message unless the run is silent."""
+        if self.config.verbose:
+            print(f"[{self.recipe}] {message}", flush=True)
+
+    @property
+    def fit_verbose(self):
+        """Keras `verbose` for `fit`: 1 line per epoch, bars, or silence."""
+        return {0: 0, 1: 2, 2: 1}[self.config.verbose]
+
+    def save_history(self, history):
+        """Writes `history.csv` from a Keras history dict."""
+        write_history_csv(self.path("history.csv"), history)
+
+    def save_and_verify_model(self, model, x_sample):
+        """Saves `model.keras`, reloads it and checks its predictions agree.
+
+        Args:
+            model: The trained model.
+            x_sample: Inputs to compare the two models' predictions on.
+
+        Returns:
+            The largest absolute prediction difference (0 when identical).
+
+        Raises:
+            RuntimeError: If the reloaded model predicts differently.
+        """
+        path = self.path("model.keras")
+        save_model(model, path)
+        reloaded = keras.saving.load_model(path)
+        expected = model.predict(x_sample, verbose=0)
+        actual = reloaded.predict(x_sample, verbose=0)
+        difference = float(np.max(np.abs(np.asarray(expected) - np.asarray(actual))))
+        if not difference <= 1e-5:
+            raise RuntimeError(
+                f"The reloaded {path} predicts differently from the trained "
+                f"model (max abs difference {difference:.3g})."
+            )
+        return difference
+
+    def finish(self, metrics, report, history=None):
+        """Writes `metrics.json` and `report.md` and returns the `RunResult`."""
+        write_json(self.path("metrics.json"), metrics)
+        report.write()
+        return RunResult(run_dir=self.run_dir, metrics=metrics, history=history or {})
+
+
+def start_run(recipe, config, resume=False):
+    """Creates the run directory, seeds everything and writes `config.json`.
+
+    Args:
+        recipe: The recipe's name.
+        config: The resolved `RecipeConfig`.
+        resume: Whether `config.out` may hold an interrupted run. Defaults to
+            `False`.
+
+    Returns:
+        A `RunContext`.
+    """
+    run_dir = create_run_dir(recipe, config.out, resume=resume)
+    environment.set_seed(config.seed)
+    environment.configure_precision(config.precision)
+    described = environment.describe_environment()
+    write_json(os.path.join(run_dir, "config.json"), {
+        "recipe": recipe, "config": config.to_dict(), "seed": config.seed,
+        "environment": described,
+    })
+    context = RunContext(recipe, run_dir, config, described)
+    context.log(f"run directory {run_dir}; {described['backend']} on "
+                f"{described['device']} ({described['dtype_policy']})")
+    return context
+
+
+def print_summary(result, keys):
+    """Prints the headline metrics and the report's path."""
+    shown = "  ".join(f"{k}={result.metrics[k]:.4f}" for k in keys if k in result.metrics)
+    print(shown)
+    print(f"Report: {result.report_path}")
+
+
+@contextlib.contextmanager
+def exit_on_error(recipe):
+    """Turns a `ValueError` about bad input into a one-line message and exit 2."""
+    try:
+        yield
+    except ValueError as error:
+        print(f"keras-recipes {recipe}: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

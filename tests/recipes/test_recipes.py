@@ -1,0 +1,91 @@
+"""Every registered recipe runs end to end at smoke size, in-process."""
+
+import json
+import os
+import re
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from keras_recipes.recipes import list_recipes
+from keras_recipes.recipes.common.registry import load_recipe
+
+CLASSIFICATION_KEYS = {"test_loss", "test_accuracy", "test_precision", "test_recall",
+                       "test_f1", "epochs_run", "train_seconds"}
+
+
+def run_smoke(name, out, **overrides):
+    recipe = load_recipe(name)
+    return recipe.run(recipe.Config(smoke=True, out=str(out), verbose=0, **overrides))
+
+
+@pytest.mark.parametrize("name", list_recipes())
+def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
+    result = run_smoke(name, tmp_path / name)
+    for file in ("config.json", "metrics.json", "report.md"):
+        assert os.path.exists(os.path.join(result.run_dir, file)), file
+    report = open(result.report_path).read()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
+    assert images, "the report embeds no plot"
+    for image in images:
+        assert os.path.getsize(os.path.join(result.run_dir, image)) > 0
+    assert json.load(open(os.path.join(result.run_dir, "metrics.json"))) == \
+        pytest.approx(result.metrics, nan_ok=True)
+
+
+def test_tabular_classification_metrics_and_reloaded_model(tmp_path):
+    result = run_smoke("tabular_classification", tmp_path / "run")
+    assert CLASSIFICATION_KEYS | {"test_roc_auc"} <= set(result.metrics)
+    assert result.metrics["reload_max_abs_diff"] <= 1e-5
+    assert 1 <= result.metrics["epochs_run"] <= 3
+    history = pd.read_csv(os.path.join(result.run_dir, "history.csv"))
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.columns)
+    for plot in ("learning_curves", "confusion_matrix", "roc_curve"):
+        assert os.path.exists(os.path.join(result.run_dir, "plots", f"{plot}.png"))
+
+
+def test_tabular_classification_multiclass_has_no_roc_auc(tmp_path):
+    result = run_smoke("tabular_classification", tmp_path / "run", dataset="wine")
+    assert CLASSIFICATION_KEYS <= set(result.metrics)
+    assert "test_roc_auc" not in result.metrics
+
+
+def messy_csv(tmp_path, rows=120):
+    rng = np.random.default_rng(0)
+    size = rng.normal(0, 1, rows)
+    colour = rng.choice(["red", "green", "blue"], rows)
+    label = np.where(size + (colour == "red") > 0.3, "big", "small")
+    frame = pd.DataFrame({"size": size, "weight": rng.normal(3, 1, rows),
+                          "colour": colour, "label": label})
+    frame.loc[[2, 50, 90], "weight"] = np.nan
+    path = tmp_path / "messy.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_csv_with_categories_and_missing_values_trains_with_impute(tmp_path):
+    path = messy_csv(tmp_path)
+    result = run_smoke("tabular_classification", tmp_path / "run", csv=path,
+                       target="label", impute="median")
+    assert result.metrics["reload_max_abs_diff"] <= 1e-5
+    model = keras.saving.load_model(os.path.join(result.run_dir, "model.keras"))
+    raw_rows = {"numeric": np.array([[0.5, np.nan], [-1.0, 2.0]], "float32"),
+                "colour": tf.constant([["red"], ["purple"]])}
+    predictions = model.predict(raw_rows, verbose=0)
+    assert predictions.shape == (2, 1) and np.isfinite(predictions).all()
+
+
+def test_csv_with_missing_values_fails_before_training_without_impute(tmp_path):
+    path = messy_csv(tmp_path)
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match="'weight' has 3 missing values"):
+        run_smoke("tabular_classification", out, csv=path, target="label")
+    assert not out.exists()
+
+
+def test_regression_dataset_is_refused_by_the_classification_recipe(tmp_path):
+    with pytest.raises(ValueError, match="classification dataset.*breast_cancer"):
+        run_smoke("tabular_classification", tmp_path / "run", dataset="diabetes")

@@ -1,0 +1,278 @@
+"""Full-batch L-BFGS training of a compiled Keras model.
+
+Keras has no L-BFGS optimizer (its optimizers take one gradient step per
+batch; L-BFGS needs the whole objective, a line search and a curvature
+memory), so this module is written by hand: the trainable weights are
+flattened into one float64 vector, Keras computes the loss and its gradient
+over the whole training set, and `scipy.optimize.minimize(method="L-BFGS-B")`
+does the quasi-Newton steps.
+"""
+
+import math
+import numbers
+
+import keras
+import numpy as np
+from scipy import optimize
+
+
+def fit_lbfgs(
+    model,
+    x,
+    y,
+    validation_data=None,
+    max_iterations=200,
+    tolerance=1e-6,
+    patience=None,
+    callbacks=None,
+    verbose=0,
+):
+    """Trains a compiled Keras model full-batch with L-BFGS.
+
+    The objective is the model's compiled loss over the whole of `(x, y)`
+    plus its regularization losses (`model.compute_loss`), the quantity
+    `model.evaluate` reports as `loss`. It is evaluated in inference mode
+    (`training=False`) so that it is deterministic, as the line search
+    needs: dropout is off and batch normalization uses its moving
+    statistics, which L-BFGS does not update.
+
+    One L-BFGS iteration plays the part of one epoch: after each, the
+    history gets the training loss and compiled metrics (and `val_` ones
+    when `validation_data` is given), and `callbacks` get `on_epoch_end`.
+    Only the epoch- and train-level hooks are called; callbacks that act on
+    `model.optimizer` (such as `ReduceLROnPlateau`) have nothing to act on.
+    A callback can stop training by setting `model.stop_training = True`
+    (so `keras.callbacks.EarlyStopping` works too).
+
+    Training stops after `max_iterations` iterations, when the relative
+    decrease of the loss or the largest gradient entry falls below
+    `tolerance` (scipy's `ftol` and `gtol`), or after `patience` iterations
+    without a lower validation loss. When `patience` is set, the weights of
+    the lowest validation loss are restored at the end, however training
+    stopped.
+
+    Args:
+        model: A built, compiled `keras.Model` (the compiled optimizer is
+            not used).
+        x: Training inputs: an array, or a list or dict of arrays.
+        y: Training targets.
+        validation_data: Optional tuple `(x_val, y_val)` evaluated after
+            every iteration. Defaults to `None`.
+        max_iterations: Maximum number of L-BFGS iterations. Defaults to
+            `200`.
+        tolerance: Convergence tolerance, passed to scipy as both `ftol`
+            and `gtol`. Defaults to `1e-6`.
+        patience: Iterations without a lower `val_loss` before training
+            stops and the best weights are restored, or `None` to never
+            stop on validation loss. Needs `validation_data`. Defaults to
+            `None`.
+        callbacks: Optional list of `keras.callbacks.Callback`. Defaults to
+            `None`.
+        verbose: `0` for silence, `1` for one progress line per iteration
+            and the reason training stopped. Defaults to `0`.
+
+    Returns:
+        The `keras.callbacks.History` of the run (also set as
+        `model.history`): `history.history` maps `"loss"`, the metric names
+        and their `"val_"` forms to one value per iteration, and
+        `history.epoch` lists the iteration numbers.
+
+    Raises:
+        TypeError: If `model` is not a `keras.Model`.
+        ValueError: If `model` is not compiled with a loss, has no
+            trainable weights, or an argument is out of range (the message
+            names it and the value received).
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
+    >>> model.compile(loss="mse")
+    >>> x, y = np.ones((8, 5)), np.ones((8, 1))
+    >>> history = fit_lbfgs(model, x, y, max_iterations=20)
+    >>> history.history["loss"][-1] < 1e-4
+    True
+    """
+    _check_arguments(model, validation_data, max_iterations, tolerance, patience)
+    inputs = keras.tree.map_structure(keras.ops.convert_to_tensor, x)
+    targets = keras.tree.map_structure(keras.ops.convert_to_tensor, y)
+    if not model.built:
+        model(inputs)
+    variables = model.trainable_variables
+    if not variables:
+        raise ValueError(
+            f"Model '{model.name}' has no trainable weights for L-BFGS to fit."
+        )
+    value_and_grad = _value_and_grad_function(model, inputs, targets)
+    shapes = [tuple(variable.shape) for variable in variables]
+    sizes = [math.prod(shape) for shape in shapes]
+
+    def unflatten(theta):
+        pieces = np.split(theta, np.cumsum(sizes)[:-1])
+        return [
+            np.asarray(piece, dtype=variable.dtype).reshape(shape)
+            for piece, variable, shape in zip(pieces, variables, shapes)
+        ]
+
+    def objective(theta):
+        if not state["in_iteration"]:
+            state["in_iteration"] = True
+            callback_list.on_epoch_begin(state["iteration"])
+        loss, gradients = value_and_grad(unflatten(theta))
+        flat = [np.ravel(keras.ops.convert_to_numpy(g)) for g in gradients]
+        return float(loss), np.concatenate(flat).astype(np.float64)
+
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList(
+        [*(callbacks or []), history],
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=max_iterations,
+        steps=1,
+    )
+    state = {
+        "iteration": 0,
+        "in_iteration": False,
+        "best_loss": math.inf,
+        "best_theta": None,
+        "wait": 0,
+    }
+
+    def after_iteration(intermediate_result):
+        _assign(variables, unflatten(intermediate_result.x))
+        # Full-batch test steps: the loss and compiled metrics, as evaluate()
+        # would report them, without building a dataset every iteration.
+        logs = model.test_on_batch(x, y, return_dict=True)
+        if validation_data is not None:
+            val_logs = model.test_on_batch(*validation_data, return_dict=True)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
+        callback_list.on_epoch_end(state["iteration"], logs)
+        state.update(iteration=state["iteration"] + 1, in_iteration=False)
+        if patience is not None and _patience_exhausted(
+            state, logs["val_loss"], intermediate_result.x, patience
+        ):
+            model.stop_training = True
+        if model.stop_training:
+            raise StopIteration
+
+    model.stop_training = False
+    callback_list.on_train_begin()
+    result = optimize.minimize(
+        objective,
+        np.concatenate([np.ravel(v.numpy()) for v in variables]).astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=after_iteration,
+        options={"maxiter": max_iterations, "ftol": tolerance, "gtol": tolerance},
+    )
+    best_theta = state["best_theta"] if patience is not None else None
+    _assign(variables, unflatten(result.x if best_theta is None else best_theta))
+    callback_list.on_train_end()
+    if verbose:
+        print(f"L-BFGS stopped after {state['iteration']} iterations: {result.message}")
+    return history
+
+
+def _patience_exhausted(state, val_loss, theta, patience):
+    if val_loss < state["best_loss"]:
+        state.update(best_loss=val_loss, best_theta=np.copy(theta), wait=0)
+        return False
+    state["wait"] += 1
+    return state["wait"] >= patience
+
+
+def _check_arguments(model, validation_data, max_iterations, tolerance, patience):
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            "`model` must be a keras.Model. "
+            f"Received: model of type {type(model).__name__}"
+        )
+    if not model.compiled or model.loss is None:
+        raise ValueError(
+            f"Model '{model.name}' must be compiled with a loss before "
+            "fit_lbfgs, e.g. model.compile(loss='binary_crossentropy'). "
+            f"Received: model.loss={getattr(model, 'loss', None)!r}"
+        )
+    if not _is_positive_integer(max_iterations):
+        raise ValueError(
+            "`max_iterations` must be a positive integer. "
+            f"Received: max_iterations={max_iterations!r}"
+        )
+    if (
+        not isinstance(tolerance, numbers.Real)
+        or not math.isfinite(tolerance)
+        or tolerance <= 0
+    ):
+        raise ValueError(
+            "`tolerance` must be a positive finite number. "
+            f"Received: tolerance={tolerance!r}"
+        )
+    if patience is not None and not _is_positive_integer(patience):
+        raise ValueError(
+            "`patience` must be a positive integer or None. "
+            f"Received: patience={patience!r}"
+        )
+    if patience is not None and validation_data is None:
+        raise ValueError(
+            "`patience` watches the validation loss, so it needs "
+            f"`validation_data`. Received: patience={patience!r}, "
+            "validation_data=None"
+        )
+
+
+def _is_positive_integer(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
+
+
+def _assign(variables, values):
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
+def _loss(model, x, y):
+    y_pred = model(x, training=False)
+    return model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+
+
+def _value_and_grad_function(model, x, y):
+    """Returns `values -> (loss, gradients)` for the model's trainable weights.
+
+    Keras has no backend-neutral gradient API, so this is the one place in
+    `tuning/` that imports a backend directly, lazily and only for the
+    backend Keras runs on.
+    """
+    backend = keras.backend.backend()
+    variables = model.trainable_variables
+    if backend == "tensorflow":
+        import tensorflow as tf  # Allowed exception: gradients need the backend.
+
+        @tf.function
+        def loss_and_gradients():
+            with tf.GradientTape() as tape:
+                loss = _loss(model, x, y)
+            gradients = tape.gradient(loss, variables)
+            return loss, [
+                keras.ops.zeros_like(v) if g is None else g
+                for v, g in zip(variables, gradients)
+            ]
+
+        def value_and_grad(values):
+            _assign(variables, values)
+            return loss_and_gradients()
+
+        return value_and_grad
+    if backend == "jax":
+        import jax  # Allowed exception: gradients need the backend.
+
+        def stateless_loss(values, x, y):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return _loss(model, x, y)
+
+        # One eager call builds the compiled loss outside of jit tracing.
+        _loss(model, x, y)
+        jitted = jax.jit(jax.value_and_grad(stateless_loss))
+        return lambda values: jitted(values, x, y)
+    raise ValueError(
+        "fit_lbfgs computes gradients with the TensorFlow or JAX backend. "
+        f"Received: keras.backend.backend()={backend!r}"
+    )
