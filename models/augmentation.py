@@ -69,7 +69,11 @@ def build_augmentation(
             keras.layers.RandomRotation,
             {"factor": ROTATION * strength, "name": "rotation"},
         ),
-        (zoom, keras.layers.RandomZoom, {"height_factor": ZOOM * strength, "name": "zoom"}),
+        (
+            zoom,
+            keras.layers.RandomZoom,
+            {"height_factor": ZOOM * strength, "name": "zoom"},
+        ),
         (
             translation,
             keras.layers.RandomTranslation,
@@ -169,7 +173,8 @@ def build_label_mixing(num_classes, method="mixup", strength=0.2, seed=None):
         )
 
     def mix(images, labels):
-        one_hot = ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), num_classes)
+        labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        one_hot = ops.one_hot(labels, num_classes)
         mixed = layer({"images": images, "labels": one_hot})
         return mixed["images"], mixed["labels"]
 

@@ -22,11 +22,7 @@ def check_task(task, num_classes=None):
     Raises:
         ValueError: If `task` is unknown or `num_classes` does not fit it.
     """
-    if not isinstance(task, str) or task not in TASKS:
-        raise ValueError(
-            f"The 'task' parameter must be one of: {', '.join(TASKS)}. "
-            f"Received: task={task!r}"
-        )
+    _check_task_name(task)
     if task == "binary" and num_classes not in (None, 2):
         raise ValueError(
             "The 'num_classes' parameter must be None or 2 for a binary "
@@ -88,7 +84,7 @@ def task_loss(task):
     >>> task_loss("multiclass")
     'sparse_categorical_crossentropy'
     """
-    check_task(task, 2)
+    _check_task_name(task)
     return {
         "binary": "binary_crossentropy",
         "multiclass": "sparse_categorical_crossentropy",
@@ -109,7 +105,16 @@ def task_metrics(task):
     Raises:
         ValueError: If `task` is unknown.
     """
-    check_task(task, 2)
+    _check_task_name(task)
     if task == "regression":
         return ["mae", keras.metrics.RootMeanSquaredError(name="rmse")]
     return ["accuracy"]
+
+
+def _check_task_name(task):
+    """Raises ValueError unless `task` is one of `TASKS`."""
+    if not isinstance(task, str) or task not in TASKS:
+        raise ValueError(
+            f"The 'task' parameter must be one of: {', '.join(TASKS)}. "
+            f"Received: task={task!r}"
+        )

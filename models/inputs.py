@@ -33,12 +33,14 @@ def model_inputs(input_shape, preprocessing, rank, allow_none=False):
         TypeError: If `preprocessing` is not a functional `keras.Model`.
     """
     if preprocessing is not None:
-        if not isinstance(preprocessing, keras.Model) or not hasattr(
-            preprocessing, "_inputs_struct"
-        ):
+        # A Sequential model has no `input` (it raises AttributeError).
+        is_model = isinstance(preprocessing, keras.Model)
+        inputs = getattr(preprocessing, "input", None) if is_model else None
+        if inputs is None:
             raise TypeError(
                 "The 'preprocessing' parameter must be a functional "
-                "keras.Model (built from keras.Input). "
+                "keras.Model (built from keras.Input; wrap a Sequential as "
+                "keras.Model(seq.inputs, seq.outputs)). "
                 f"Received: preprocessing={preprocessing!r}"
             )
         features = preprocessing.output
@@ -47,7 +49,7 @@ def model_inputs(input_shape, preprocessing, rank, allow_none=False):
                 f"The 'preprocessing' model must output samples with {rank} "
                 f"axes. Received output shape {tuple(features.shape)}"
             )
-        return preprocessing.input, features
+        return inputs, features
     sizes = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else ()
     valid = len(sizes) == rank and all(
         (allow_none and i == 0 and size is None)

@@ -108,6 +108,11 @@ def build_transfer(
             "The images of model 'transfer' must have 1 or 3 channels. "
             f"Received: input_shape={tuple(x.shape[1:])}"
         )
+    if image_size is None and None in (height, width):
+        raise ValueError(
+            "The 'image_size' option is needed for images of variable size. "
+            f"Received: image shape {tuple(x.shape[1:])}, image_size=None"
+        )
     if augmentation is not None:
         x = augmentation(x)
     if channels == 1:

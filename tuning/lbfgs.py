@@ -97,30 +97,10 @@ def fit_lbfgs(
     targets = keras.tree.map_structure(keras.ops.convert_to_tensor, y)
     if not model.built:
         model(inputs)
-    variables = model.trainable_variables
-    if not variables:
+    if not model.trainable_variables:
         raise ValueError(
             f"Model '{model.name}' has no trainable weights for L-BFGS to fit."
         )
-    value_and_grad = _value_and_grad_function(model, inputs, targets)
-    shapes = [tuple(variable.shape) for variable in variables]
-    sizes = [math.prod(shape) for shape in shapes]
-
-    def unflatten(theta):
-        pieces = np.split(theta, np.cumsum(sizes)[:-1])
-        return [
-            np.asarray(piece, dtype=variable.dtype).reshape(shape)
-            for piece, variable, shape in zip(pieces, variables, shapes)
-        ]
-
-    def objective(theta):
-        if not state["in_iteration"]:
-            state["in_iteration"] = True
-            callback_list.on_epoch_begin(state["iteration"])
-        loss, gradients = value_and_grad(unflatten(theta))
-        flat = [np.ravel(keras.ops.convert_to_numpy(g)) for g in gradients]
-        return float(loss), np.concatenate(flat).astype(np.float64)
-
     history = keras.callbacks.History()
     callback_list = keras.callbacks.CallbackList(
         [*(callbacks or []), history],
@@ -130,55 +110,99 @@ def fit_lbfgs(
         epochs=max_iterations,
         steps=1,
     )
-    state = {
-        "iteration": 0,
-        "in_iteration": False,
-        "best_loss": math.inf,
-        "best_theta": None,
-        "wait": 0,
-    }
-
-    def after_iteration(intermediate_result):
-        _assign(variables, unflatten(intermediate_result.x))
-        # Full-batch test steps: the loss and compiled metrics, as evaluate()
-        # would report them, without building a dataset every iteration.
-        logs = model.test_on_batch(x, y, return_dict=True)
-        if validation_data is not None:
-            val_logs = model.test_on_batch(*validation_data, return_dict=True)
-            logs.update({f"val_{key}": value for key, value in val_logs.items()})
-        callback_list.on_epoch_end(state["iteration"], logs)
-        state.update(iteration=state["iteration"] + 1, in_iteration=False)
-        if patience is not None and _patience_exhausted(
-            state, logs["val_loss"], intermediate_result.x, patience
-        ):
-            model.stop_training = True
-        if model.stop_training:
-            raise StopIteration
-
+    run = _Run(
+        model,
+        _value_and_grad_function(model, inputs, targets),
+        callback_list,
+        train_data=(x, y),
+        validation_data=validation_data,
+        patience=patience,
+    )
     model.stop_training = False
     callback_list.on_train_begin()
     result = optimize.minimize(
-        objective,
-        np.concatenate([np.ravel(v.numpy()) for v in variables]).astype(np.float64),
+        run.objective,
+        run.initial_point(),
         method="L-BFGS-B",
         jac=True,
-        callback=after_iteration,
+        callback=run.after_iteration,
         options={"maxiter": max_iterations, "ftol": tolerance, "gtol": tolerance},
     )
-    best_theta = state["best_theta"] if patience is not None else None
-    _assign(variables, unflatten(result.x if best_theta is None else best_theta))
+    run.finish(result.x)
     callback_list.on_train_end()
     if verbose:
-        print(f"L-BFGS stopped after {state['iteration']} iterations: {result.message}")
+        print(f"L-BFGS stopped after {run.iteration} iterations: {result.message}")
     return history
 
 
-def _patience_exhausted(state, val_loss, theta, patience):
-    if val_loss < state["best_loss"]:
-        state.update(best_loss=val_loss, best_theta=np.copy(theta), wait=0)
-        return False
-    state["wait"] += 1
-    return state["wait"] >= patience
+class _Run:
+    """State of one `fit_lbfgs` call: weight vector <-> Keras variables,
+    the scipy objective and per-iteration callback, and early stopping."""
+
+    def __init__(
+        self, model, value_and_grad, callback_list, train_data, validation_data, patience
+    ):
+        self.model = model
+        self.variables = model.trainable_variables
+        self.value_and_grad = value_and_grad
+        self.callback_list = callback_list
+        self.train_data = train_data
+        self.validation_data = validation_data
+        self.patience = patience
+        self.iteration = 0
+        self.in_iteration = False
+        self.best_loss = math.inf
+        self.best_point = None
+        self.wait = 0
+
+    def initial_point(self):
+        values = [keras.ops.convert_to_numpy(v) for v in self.variables]
+        return np.concatenate([np.ravel(value) for value in values]).astype(np.float64)
+
+    def unflatten(self, point):
+        sizes = [math.prod(v.shape) for v in self.variables]
+        pieces = np.split(point, np.cumsum(sizes)[:-1])
+        return [
+            np.asarray(piece, dtype=v.dtype).reshape(v.shape)
+            for piece, v in zip(pieces, self.variables)
+        ]
+
+    def objective(self, point):
+        if not self.in_iteration:
+            self.in_iteration = True
+            self.callback_list.on_epoch_begin(self.iteration)
+        loss, gradients = self.value_and_grad(self.unflatten(point))
+        flat = [np.ravel(keras.ops.convert_to_numpy(g)) for g in gradients]
+        return float(loss), np.concatenate(flat).astype(np.float64)
+
+    def after_iteration(self, intermediate_result):
+        _assign(self.variables, self.unflatten(intermediate_result.x))
+        # Full-batch test steps: the loss and compiled metrics as evaluate()
+        # reports them, without building a dataset every iteration.
+        logs = self.model.test_on_batch(*self.train_data, return_dict=True)
+        if self.validation_data is not None:
+            val_logs = self.model.test_on_batch(*self.validation_data, return_dict=True)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
+        self.callback_list.on_epoch_end(self.iteration, logs)
+        self.iteration += 1
+        self.in_iteration = False
+        if self.patience is not None and self._patience_exhausted(
+            logs["val_loss"], intermediate_result.x
+        ):
+            self.model.stop_training = True
+        if self.model.stop_training:
+            raise StopIteration
+
+    def finish(self, last_point):
+        point = last_point if self.best_point is None else self.best_point
+        _assign(self.variables, self.unflatten(point))
+
+    def _patience_exhausted(self, val_loss, point):
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_point, self.wait = val_loss, np.copy(point), 0
+            return False
+        self.wait += 1
+        return self.wait >= self.patience
 
 
 def _check_arguments(model, validation_data, max_iterations, tolerance, patience):

@@ -342,7 +342,7 @@ def get_optimizer_spec(name):
     >>> get_optimizer_spec("lbfgs").full_batch
     True
     """
-    if name not in _REGISTRY:
+    if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(
             f"Unknown optimizer. Expected one of {list_optimizers()}. "
             f"Received: name={name!r}"

@@ -5,5 +5,3 @@ import pytest
 @pytest.fixture(autouse=True)
 def fixed_seed():
     keras.utils.set_random_seed(0)
-    yield
-    keras.backend.clear_session()

@@ -10,7 +10,11 @@ from keras_recipes.models import task_metrics
 
 # Tiny inputs and options per registered model; a new model needs an entry.
 SMALL = {
+    "cnn": ((8, 8, 1), {"filters": 4, "batch_norm": True, "dropout": 0.1}),
     "mlp": ((6,), {"units": 4}),
+    "resnet": ((8, 8, 3), {"filters": 4, "depth": 2, "blocks_per_stage": 1}),
+    "rnn": ((5, 2), {"units": 4, "cell": "gru"}),
+    "transfer": ((8, 8, 1), {}),
 }
 TASKS = [("binary", 2), ("multiclass", 3), ("regression", None)]
 
@@ -26,7 +30,8 @@ def labels(task, rows):
 def test_builds_trains_saves_and_reloads(name, task, num_classes, tmp_path):
     input_shape, options = SMALL[name]
     model = create_model(name, input_shape, task, num_classes, **options)
-    model.compile("adam", task_loss(task), metrics=task_metrics(task))
+    # Eager steps: tracing a graph costs more than two steps of a tiny model.
+    model.compile("adam", task_loss(task), metrics=task_metrics(task), run_eagerly=True)
     x = np.random.default_rng(0).uniform(size=(4, *input_shape)).astype("float32")
     model.fit(x, labels(task, 4), batch_size=2, epochs=1, verbose=0)
     expected = model.predict(x, verbose=0)
@@ -47,6 +52,22 @@ def test_unknown_option_is_named_with_valid_ones():
 
 def test_model_options_lists_defaults():
     assert model_options("mlp")["units"] == 64
+    assert model_options("rnn")["cell"] == "lstm"
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_bad_option_value_is_named(name):
+    with pytest.raises(ValueError, match="'dropout'.*Received: dropout=2"):
+        create_model(name, SMALL[name][0], "binary", dropout=2)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_preprocessing_inputs_become_model_inputs(name):
+    input_shape, options = SMALL[name]
+    inputs = keras.Input(input_shape, name="raw")
+    preprocessing = keras.Model(inputs, keras.layers.Rescaling(0.5)(inputs))
+    model = create_model(name, task="binary", preprocessing=preprocessing, **options)
+    assert model.input is inputs
 
 
 def test_bad_input_shape():

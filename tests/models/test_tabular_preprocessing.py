@@ -91,7 +91,8 @@ def test_nan_and_strings_round_trip_through_keras_file(tmp_path):
     city_text = np.where(city == None, "", city).astype(str)  # noqa: E711
     inputs = {"numeric": numeric, "city": city_text}
     labels = np.arange(24) % 2
-    model.fit(tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(8), epochs=1, verbose=0)
+    data = tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(8)
+    model.fit(data, epochs=1, shuffle=False, verbose=0)
     new = {
         "numeric": tf.constant([[np.nan, np.nan, np.nan, np.nan], numeric[1]]),
         "city": tf.constant([["unseen"], ["rome"]]),
@@ -102,3 +103,17 @@ def test_nan_and_strings_round_trip_through_keras_file(tmp_path):
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     np.testing.assert_array_equal(reloaded.predict(new, verbose=0), expected)
     assert set(reloaded.input) == {"numeric", "city"}
+
+
+def test_large_values_survive_mixed_precision():
+    x = numeric_data() * 1e4  # beyond float16's range of 65504
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        preprocessing = build_tabular_preprocessing(x, impute="mean")
+        model = create_model("mlp", task="regression", preprocessing=preprocessing, units=4)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert model.get_layer("dense_0").compute_dtype == "float16"
+    assert model.get_layer("normalization").compute_dtype == "float32"
+    output = model.predict(x, verbose=0)
+    assert output.dtype == np.float32 and np.all(np.isfinite(output))

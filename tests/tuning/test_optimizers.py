@@ -169,6 +169,11 @@ def test_unknown_name_lists_the_valid_names(call):
         assert repr(name) in str(info.value)
 
 
+def test_name_that_is_not_a_string_is_rejected():
+    with pytest.raises(ValueError, match=r"Received: name=\['adam'\]"):
+        get_optimizer_spec(["adam"])
+
+
 def test_inapplicable_hyperparameter_lists_the_applicable_ones():
     with pytest.raises(ValueError, match="'momentum' does not apply to the 'adam'") as info:
         create_optimizer("adam", momentum=0.9)
