@@ -6,9 +6,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
-def save_line_plot(
-    path, x, y, xlabel, ylabel, title, log_x=False, marker_x=None
-):
+def save_line_plot(path, x, y, xlabel, ylabel, title, log_x=False, marker_x=None):
     """Plots `y` against `x` and saves the figure as a PNG file at `path`."""
     figure = Figure(figsize=(6, 4), dpi=100)
     FigureCanvasAgg(figure)

@@ -51,7 +51,9 @@ class CyclicalMomentum(keras.callbacks.Callback):
     compiled step reads, and puts a float back after the batch: the
     optimizer's config (and any model saved by another callback) keeps plain
     floats. A jitted JAX train step takes only optimizer variables as state,
-    so under JAX the callback raises.
+    so under JAX the callback raises. Under TensorFlow, pass the callback to
+    the model's first `fit()`: a train step compiled without it keeps the
+    momentum it was compiled with.
 
     Args:
         schedule: A `OneCycle` or `CyclicalLearningRate` (anything with

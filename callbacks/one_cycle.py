@@ -98,7 +98,7 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
 
     def _anneal(self, start, end, fraction):
         if self.anneal_strategy == "linear":
-            return start + (end - start) * fraction
+            return start * (1.0 - fraction) + end * fraction
         return end + (start - end) * 0.5 * (1.0 + ops.cos(math.pi * fraction))
 
     def __call__(self, step):

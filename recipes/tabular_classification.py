@@ -65,9 +65,9 @@ class Config(TabularDataConfig):
     batch_size: int = option(32, "Mini-batch size.")
     epochs: int = option(200, "Maximum epochs; early stopping usually ends sooner.")
     patience: int = option(20, "Epochs without validation improvement before stopping.")
-    units: int = option(64, "Width of each hidden layer.")
+    units: int = option(32, "Width of each hidden layer.")
     depth: int = option(2, "Number of hidden layers.")
-    dropout: float = option(0.1, "Dropout rate after each hidden layer.")
+    dropout: float = option(0.2, "Dropout rate after each hidden layer.")
     class_weight: str = option("auto", "Class weighting for imbalanced labels.",
                                choices=CLASS_WEIGHT_MODES)
 

@@ -10,19 +10,31 @@ import dataclasses
 import typing
 
 
-def option(default, help, choices=None):
+def option(default, help, choices=None, aliases=()):
     """Declares a config field with its help text and optional choices.
 
     Args:
         default: The field's default value.
         help: One sentence for `--help`.
         choices: Allowed values, or `None`. Defaults to `None`.
+        aliases: Extra flag spellings such as `("--lr",)`. Defaults to `()`.
 
     Returns:
         A `dataclasses.field`.
     """
-    return dataclasses.field(default=default,
-                             metadata={"help": help, "choices": choices})
+    return dataclasses.field(default=default, metadata={
+        "help": help, "choices": choices, "aliases": tuple(aliases)})
+
+
+def float_or_auto(text):
+    """Parses a number, or the word `auto` (for settings a recipe can find)."""
+    if isinstance(text, str) and text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected a number or 'auto'. Got {text!r} instead.") from None
 
 
 @dataclasses.dataclass
@@ -89,17 +101,18 @@ def build_parser(config_class, prog, description=None):
     )
     hints = typing.get_type_hints(config_class)
     for field in dataclasses.fields(config_class):
-        flag = "--" + field.name.replace("_", "-")
+        flags = ["--" + field.name.replace("_", "-"),
+                 *field.metadata.get("aliases", ())]
         kind = _base_type(hints[field.name])
         help_text = field.metadata.get("help", "")
         if kind is bool:
-            parser.add_argument(flag, dest=field.name, default=field.default,
+            parser.add_argument(*flags, dest=field.name, default=field.default,
                                 action=argparse.BooleanOptionalAction,
                                 help=help_text)
             continue
         choices = field.metadata.get("choices")
         parser.add_argument(
-            flag, dest=field.name, default=field.default,
+            *flags, dest=field.name, default=field.default,
             type=_parse_optional(kind), help=help_text,
             choices=choices, metavar=None if choices else field.name.upper(),
         )
@@ -118,6 +131,8 @@ def parse_config(config_class, argv, prog, description=None):
 
 def _base_type(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if set(args) == {float, str}:
+        return float_or_auto
     return args[0] if typing.get_origin(hint) is typing.Union else hint
 
 
@@ -126,5 +141,5 @@ def _parse_optional(kind):
         if text.lower() in ("none", ""):
             return None
         return kind(text)
-    parse.__name__ = kind.__name__
+    parse.__name__ = "number" if kind is float_or_auto else kind.__name__
     return parse

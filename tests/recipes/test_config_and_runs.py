@@ -83,3 +83,20 @@ def test_report_embeds_tables_and_relative_plot_paths(tmp_path):
     text = open(report.write()).read()
     assert "| test_accuracy | 0.9679 |" in text
     assert "![Curves](plots/a.png)" in text
+
+
+def test_learning_rate_flag_takes_a_number_or_auto_and_an_alias():
+    import dataclasses
+    import typing
+
+    from keras_recipes.recipes.common.config import RecipeConfig
+    from keras_recipes.recipes.common.config import option
+
+    @dataclasses.dataclass
+    class Config(RecipeConfig):
+        learning_rate: typing.Union[float, str] = option(1e-3, "LR.", aliases=("--lr",))
+
+    assert parse_config(Config, ["--lr", "auto"], "p").learning_rate == "auto"
+    assert parse_config(Config, ["--learning-rate", "0.01"], "p").learning_rate == 0.01
+    with pytest.raises(SystemExit):
+        parse_config(Config, ["--lr", "fast"], "p")
