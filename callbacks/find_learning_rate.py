@@ -26,7 +26,7 @@ def find_learning_rate(
 
     Args:
         model: A compiled Keras model.
-        x: Input array, or a dataset yielding `(x, y)` batches (then leave
+        x: Input array (or dict of arrays), or a dataset yielding `(x, y)` batches (then leave
             `y` as `None`; a dataset of unknown length is read once).
         y: Target array when `x` is an array. Defaults to `None`.
         batch_size: Integer. Batch size when `x` is an array. Defaults to
@@ -63,7 +63,8 @@ def find_learning_rate(
         # A dataset of (x, y) batches: its length, when known, is in batches.
         steps_per_epoch = len(x) if hasattr(x, "__len__") else num_steps
     else:
-        steps_per_epoch = math.ceil(len(x) / batch_size)
+        rows = len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+        steps_per_epoch = math.ceil(rows / batch_size)
     model.fit(
         x,
         y,

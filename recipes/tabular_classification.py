@@ -30,21 +30,24 @@
 
 # %%
 import dataclasses
+import os
 import time
 import typing
 
-import keras
-
 from keras_recipes.recipes.common import plots
+from keras_recipes.callbacks import resume_training
+from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import classification_metrics
 from keras_recipes.recipes.common.evaluation import predict_classes
+from keras_recipes.recipes.common.learning_rate import choose_learning_rate
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
+from keras_recipes.recipes.common.runs import read_history_csv
 from keras_recipes.recipes.common.tabular import CLASS_WEIGHT_MODES
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import class_weights
@@ -61,7 +64,9 @@ class Config(TabularDataConfig):
     """Settings of the tabular classification recipe."""
 
     optimizer: str = option("adam", "Optimizer name (see keras_recipes.tuning.list_optimizers()).")
-    learning_rate: float = option(1e-3, "Initial learning rate.")
+    learning_rate: typing.Union[float, str] = option(
+        1e-3, "Learning rate, or 'auto' to take the LR finder's suggestion.",
+        aliases=("--lr",))
     batch_size: int = option(32, "Mini-batch size.")
     epochs: int = option(200, "Maximum epochs; early stopping usually ends sooner.")
     patience: int = option(20, "Epochs without validation improvement before stopping.")
@@ -70,6 +75,12 @@ class Config(TabularDataConfig):
     dropout: float = option(0.2, "Dropout rate after each hidden layer.")
     class_weight: str = option("auto", "Class weighting for imbalanced labels.",
                                choices=CLASS_WEIGHT_MODES)
+    resume: bool = option(False, "Continue the interrupted run in --out from its last epoch.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.resume and not self.out:
+            raise ValueError("--resume needs --out DIR, the directory of the run to continue.")
 
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
@@ -103,8 +114,9 @@ def build_model(config, dataset):
         dataset, impute=config.impute, units=config.units, depth=config.depth,
         dropout=config.dropout,
     )
+    learning_rate = None if config.learning_rate == "auto" else config.learning_rate
     model.compile(
-        optimizer=create_optimizer(config.optimizer, learning_rate=config.learning_rate),
+        optimizer=create_optimizer(config.optimizer, learning_rate=learning_rate),
         loss=task_loss(dataset.task),
         metrics=task_metrics(dataset.task),
     )
@@ -114,27 +126,32 @@ def build_model(config, dataset):
 # %% [markdown]
 # ## Train
 #
-# Mini-batch training with validation data every epoch. Early stopping
-# watches the validation loss and puts back the best weights it saw; the
-# checkpoint keeps the best model on disk in case the run is interrupted.
+# Mini-batch training with validation data every epoch, under the library's
+# standard callback stack: a NaN guard, early stopping on the validation
+# loss that puts back the best weights, crash-safe best and last
+# checkpoints, a CSV log and a resume checkpoint, so `--resume` continues a
+# killed run where it stopped. With `--lr auto` a learning-rate range test
+# picks the rate first.
 
 # %%
 def train(config, context, model, dataset):
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.patience,
-            restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(
-            context.path("best.keras"), monitor="val_loss", save_best_only=True),
-    ]
-    history = model.fit(
+    callbacks = standard_callbacks(context.run_dir, monitor="val_loss",
+                                   patience=config.patience, resume=True)
+    initial_epoch = resume_training(model, callbacks) if config.resume else 0
+    if initial_epoch == 0:
+        choose_learning_rate(config.learning_rate, model, dataset.x_train,
+                             dataset.y_train, config.batch_size, context)
+    else:
+        context.log(f"resuming after epoch {initial_epoch}")
+    model.fit(
         dataset.x_train, dataset.y_train,
         validation_data=(dataset.x_val, dataset.y_val),
         epochs=config.epochs, batch_size=config.batch_size,
+        initial_epoch=initial_epoch,
         class_weight=class_weights(dataset.y_train, config.class_weight),
         callbacks=callbacks, verbose=context.fit_verbose,
     )
-    return history.history
+    return read_history_csv(context.path("history.csv"))
 
 
 # %% [markdown]
@@ -172,15 +189,17 @@ def evaluate(context, model, dataset, history):
 def run(config):
     config = config.resolved()
     dataset = load_data(config)
-    context = start_run(NAME, config)
+    context = start_run(NAME, config, resume=config.resume)
     context.log(dataset.describe())
     model = build_model(config, dataset)
     started = time.perf_counter()
     history = train(config, context, model, dataset)
     train_seconds = time.perf_counter() - started
-    context.save_history(history)
     metrics, figures = evaluate(context, model, dataset, history)
-    metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
+    metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds,
+                   learning_rate=float(model.optimizer.learning_rate))
+    if os.path.exists(context.plot_path("lr_finder")):
+        figures["Learning-rate range test"] = context.plot_path("lr_finder")
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
 
     report = Report("Tabular classification", context.run_dir)

@@ -124,6 +124,21 @@ def write_history_csv(path, history):
     write_text(path, buffer.getvalue())
 
 
+def read_history_csv(path):
+    """Reads a history CSV (ours or Keras's `CSVLogger`) into a dict of lists.
+
+    The `epoch` column is dropped: position in each list is the epoch. When
+    a resumed run logged an epoch twice (killed between the log and its
+    checkpoint), the later row wins.
+    """
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and "epoch" in rows[0]:
+        rows = list({row["epoch"]: row for row in rows}.values())
+    keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
+    return {k: [float(row[k]) for row in rows] for k in keys}
+
+
 def save_model(model, path):
     """Saves a Keras model to `.keras` atomically."""
     with atomic_path(path) as temporary:

@@ -100,3 +100,11 @@ def test_learning_rate_flag_takes_a_number_or_auto_and_an_alias():
     assert parse_config(Config, ["--learning-rate", "0.01"], "p").learning_rate == 0.01
     with pytest.raises(SystemExit):
         parse_config(Config, ["--lr", "fast"], "p")
+
+
+def test_read_history_csv_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
+    from keras_recipes.recipes.common.runs import read_history_csv
+
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss\n0,1.0\n1,0.8\n1,0.7\n2,0.5\n")
+    assert read_history_csv(str(path)) == {"loss": [1.0, 0.7, 0.5]}
