@@ -223,7 +223,33 @@ def main(argv=None):
 # %% [markdown]
 # ## Conclusions
 #
-# On the default breast-cancer split (seed 42) ...
+# Measured with `keras-recipes run tabular_classification --seed S` (the
+# defaults: MLP 32x2, dropout 0.2, Adam 1e-3, batch 32, patience 20) on
+# 2 CPU cores:
+#
+# | seed | test accuracy | test F1 | ROC AUC | epochs |
+# |---|---|---|---|---|
+# | 42 (default) | 0.942 | 0.952 | 0.993 | 185 |
+# | 0 | 0.953 | 0.964 | 0.991 | 79 |
+# | 1 | 0.965 | 0.973 | 0.995 | 37 |
+# | 2 | 0.988 | 0.991 | 1.000 | 31 |
+# | 3 | 0.988 | 0.991 | 1.000 | 75 |
+#
+# - Mean test accuracy over the five seeds is **0.968 ± 0.019**. The seed
+#   moves the score by 4.6 points because it also draws the 86-row test
+#   split: one tumour is 1.2 points. A single holdout number on a set this
+#   small is a noisy estimate, which is what the `cross_validation` recipe
+#   is for.
+# - The default seed happens to draw the hardest split: every MLP variant we
+#   tried on it (width 8-64, depth 1-2, dropout 0-0.5, L2, tanh/SELU, batch
+#   norm, AdamW, SGD) scored 0.942-0.953, and scikit-learn's logistic
+#   regression scores 0.965 on the same split. On this data a linear model
+#   is as good as an MLP; the MLP earns its keep on the CSV path, where the
+#   same code handles categories and missing values inside the model.
+# - Same seed, same result: re-running seed 42 reproduced every metric to
+#   the last digit on CPU.
+# - The reloaded `model.keras` predicts exactly what the trained model does
+#   (`reload_max_abs_diff` = 0.0), raw rows in, so it can be deployed alone.
 
 # %% tags=["parameters"]
 smoke = False
