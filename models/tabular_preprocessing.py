@@ -164,9 +164,12 @@ def _numeric_features(inputs, numeric, impute, pca_components):
             f"values (rows {_preview(rows)}; columns {columns.tolist()}); "
             "impute them (impute='median') or drop them."
         )
+    variance = numeric.var(axis=0)
+    # A constant column keeps unit scale (as scikit-learn's StandardScaler
+    # does) instead of dividing by ~0, which would blow up unseen values.
     normalization = keras.layers.Normalization(
         mean=numeric.mean(axis=0),
-        variance=numeric.var(axis=0),
+        variance=np.where(variance > 0, variance, 1.0),
         dtype="float32",
         name="normalization",
     )
@@ -204,7 +207,8 @@ def _preview(indices, size=5):
 
 def _vocabulary(name, values):
     """Returns the present values of a column, most frequent first."""
-    values = np.asarray(values, dtype=object).reshape(-1)
+    values = np.asarray(keras.ops.convert_to_numpy(values), dtype=object).reshape(-1)
+    values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
     present = [
         str(value)
         for value in values

@@ -108,7 +108,7 @@ def start_run(recipe, config, resume=False):
 
 def print_summary(result, keys):
     """Prints the headline metrics and the report's path."""
-    shown = "  ".join(f"{k}={result.metrics[k]:.4f}" for k in keys if k in result.metrics)
+    shown = "  ".join(f"{k}={result.metrics[k]:.4g}" for k in keys if k in result.metrics)
     print(shown)
     print(f"Report: {result.report_path}")
 

@@ -117,3 +117,24 @@ def test_large_values_survive_mixed_precision():
     assert model.get_layer("normalization").compute_dtype == "float32"
     output = model.predict(x, verbose=0)
     assert output.dtype == np.float32 and np.all(np.isfinite(output))
+
+
+def test_string_tensor_categories_are_encoded_not_unknown():
+    import tensorflow as tf
+
+    x = {"numeric": np.array([[1.0], [2.0], [3.0]], "float32"),
+         "colour": tf.constant([["red"], ["blue"], ["red"]])}
+    preprocessing = build_tabular_preprocessing(x, categorical_columns=["colour"])
+    encoded = preprocessing.predict(
+        {"numeric": np.array([[2.0], [2.0]], "float32"),
+         "colour": tf.constant([["red"], ["blue"]])}, verbose=0)
+    one_hot = encoded[:, 1:]
+    assert one_hot[:, 0].sum() == 0, "known categories fell into [UNK]"
+    assert not np.array_equal(one_hot[0], one_hot[1])
+
+
+def test_constant_column_keeps_unit_scale_for_unseen_values():
+    x = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]], "float32")
+    preprocessing = build_tabular_preprocessing(x)
+    encoded = preprocessing.predict(np.array([[2.0, 6.0]], "float32"), verbose=0)
+    assert abs(encoded[0, 1] - 1.0) < 1e-5
