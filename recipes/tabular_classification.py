@@ -55,6 +55,9 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.tuning import create_optimizer
+from keras_recipes.tuning import fit_lbfgs
+from keras_recipes.tuning import get_optimizer_spec
+from keras_recipes.tuning import is_keras_optimizer
 
 NAME = "tabular_classification"
 
@@ -63,7 +66,9 @@ NAME = "tabular_classification"
 class Config(TabularDataConfig):
     """Settings of the tabular classification recipe."""
 
-    optimizer: str = option("adam", "Optimizer name (see keras_recipes.tuning.list_optimizers()).")
+    optimizer: str = option(
+        "adam", "Optimizer name (keras_recipes.tuning.list_optimizers()); "
+        "lbfgs trains full-batch with L-BFGS, --epochs being its iterations.")
     learning_rate: typing.Union[float, str] = option(
         1e-3, "Learning rate, or 'auto' to take the LR finder's suggestion.",
         aliases=("--lr",))
@@ -81,6 +86,12 @@ class Config(TabularDataConfig):
         super().__post_init__()
         if self.resume and not self.out:
             raise ValueError("--resume needs --out DIR, the directory of the run to continue.")
+        if not is_keras_optimizer(get_optimizer_spec(self.optimizer)):
+            if self.resume or self.learning_rate == "auto" or self.class_weight == "balanced":
+                raise ValueError(
+                    f"--optimizer {self.optimizer} trains full-batch without a learning "
+                    "rate, class weights or resumable epochs; drop --resume, "
+                    "--lr auto and --class-weight balanced.")
 
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
@@ -114,9 +125,13 @@ def build_model(config, dataset):
         dataset, impute=config.impute, units=config.units, depth=config.depth,
         dropout=config.dropout,
     )
-    learning_rate = None if config.learning_rate == "auto" else config.learning_rate
+    if is_keras_optimizer(config.optimizer):
+        learning_rate = None if config.learning_rate == "auto" else config.learning_rate
+        optimizer = create_optimizer(config.optimizer, learning_rate=learning_rate)
+    else:
+        optimizer = "sgd"  # A placeholder: fit_lbfgs updates the weights itself.
     model.compile(
-        optimizer=create_optimizer(config.optimizer, learning_rate=learning_rate),
+        optimizer=optimizer,
         loss=task_loss(dataset.task),
         metrics=task_metrics(dataset.task),
     )
@@ -131,10 +146,21 @@ def build_model(config, dataset):
 # loss that puts back the best weights, crash-safe best and last
 # checkpoints, a CSV log and a resume checkpoint, so `--resume` continues a
 # killed run where it stopped. With `--lr auto` a learning-rate range test
-# picks the rate first.
+# picks the rate first. `--optimizer lbfgs` instead trains full-batch with
+# the library's L-BFGS (Keras has none), with early stopping on the
+# validation loss.
 
 # %%
 def train(config, context, model, dataset):
+    if not is_keras_optimizer(config.optimizer):
+        history = fit_lbfgs(
+            model, dataset.x_train, dataset.y_train,
+            validation_data=(dataset.x_val, dataset.y_val),
+            max_iterations=config.epochs, patience=config.patience,
+            verbose=context.fit_verbose,
+        ).history
+        context.save_history(history)
+        return history
     callbacks = standard_callbacks(context.run_dir, monitor="val_loss",
                                    patience=config.patience, resume=True)
     initial_epoch = resume_training(model, callbacks) if config.resume else 0
@@ -196,8 +222,9 @@ def run(config):
     history = train(config, context, model, dataset)
     train_seconds = time.perf_counter() - started
     metrics, figures = evaluate(context, model, dataset, history)
-    metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds,
-                   learning_rate=float(model.optimizer.learning_rate))
+    metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
+    if is_keras_optimizer(config.optimizer):
+        metrics["learning_rate"] = float(model.optimizer.learning_rate)
     if os.path.exists(context.plot_path("lr_finder")):
         figures["Learning-rate range test"] = context.plot_path("lr_finder")
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)

@@ -50,7 +50,10 @@ def mean_std(values, digits=4):
     values = np.asarray(values, dtype="float64")
     if len(values) == 1:
         return f"{values[0]:.{digits}g}"
-    return f"{values.mean():.{digits}g} ± {values.std():.2g}"
+    spread = values.std()
+    if spread <= 1e-9 * max(1.0, abs(values.mean())):
+        spread = 0.0  # identical runs; do not print rounding noise
+    return f"{values.mean():.{digits}g} ± {spread:.2g}"
 
 
 def first_epoch_reaching(history, metric, target, mode="max"):

@@ -103,7 +103,8 @@ def build_parser(config_class, prog, description=None):
     for field in dataclasses.fields(config_class):
         flags = ["--" + field.name.replace("_", "-"),
                  *field.metadata.get("aliases", ())]
-        kind = _base_type(hints[field.name])
+        hint = hints[field.name]
+        kind = _base_type(hint)
         help_text = field.metadata.get("help", "")
         if kind is bool:
             parser.add_argument(*flags, dest=field.name, default=field.default,
@@ -113,7 +114,7 @@ def build_parser(config_class, prog, description=None):
         choices = field.metadata.get("choices")
         parser.add_argument(
             *flags, dest=field.name, default=field.default,
-            type=_parse_optional(kind), help=help_text,
+            type=_parse_optional(kind) if _is_optional(hint) else kind, help=help_text,
             choices=choices, metavar=None if choices else field.name.upper(),
         )
     return parser
@@ -134,6 +135,10 @@ def _base_type(hint):
     if set(args) == {float, str}:
         return float_or_auto
     return args[0] if typing.get_origin(hint) is typing.Union else hint
+
+
+def _is_optional(hint):
+    return type(None) in typing.get_args(hint)
 
 
 def _parse_optional(kind):

@@ -20,6 +20,7 @@ def test_timed_fit_adds_increasing_seconds():
 def test_mean_std_and_first_epoch_reaching():
     assert mean_std([0.9, 1.0]) == "0.95 ± 0.05"
     assert mean_std([0.5]) == "0.5"
+    assert mean_std([0.1 + 0.2, 0.3, 0.3]) == "0.3 ± 0"
     history = {"val_accuracy": [0.5, 0.8, 0.95, 0.9], "val_loss": [1.0, 0.4, 0.2]}
     assert first_epoch_reaching(history, "val_accuracy", 0.9) == 3
     assert first_epoch_reaching(history, "val_accuracy", 0.99) is None

@@ -26,6 +26,8 @@ def test_parse_config_converts_types_and_optional_values():
                                               "--impute", "median"], "prog")
     assert config.seed == 7 and config.smoke is True and config.impute == "median"
     assert parse_config(TabularDataConfig, [], "prog").out is None
+    csv = parse_config(TabularDataConfig, ["--csv", "a.csv", "--target", "y"], "prog")
+    assert csv.drop == "" and csv.impute is None
 
 
 def test_csv_without_target_exits_with_usage(capsys):

@@ -89,3 +89,20 @@ def test_csv_with_missing_values_fails_before_training_without_impute(tmp_path):
 def test_regression_dataset_is_refused_by_the_classification_recipe(tmp_path):
     with pytest.raises(ValueError, match="classification dataset.*breast_cancer"):
         run_smoke("tabular_classification", tmp_path / "run", dataset="diabetes")
+
+
+def test_tabular_classification_trains_with_lbfgs(tmp_path):
+    result = run_smoke("tabular_classification", tmp_path / "run", optimizer="lbfgs",
+                       epochs=15, class_weight="none")
+    assert CLASSIFICATION_KEYS <= set(result.metrics)
+    assert result.metrics["test_accuracy"] > 0.8
+    assert result.metrics["reload_max_abs_diff"] <= 1e-5
+
+
+def test_unknown_optimizer_and_lbfgs_conflicts_are_refused_before_training():
+    from keras_recipes.recipes import tabular_classification as recipe
+
+    with pytest.raises(ValueError, match="adam.*sgd"):
+        recipe.Config(optimizer="adamm")
+    with pytest.raises(ValueError, match="lbfgs trains full-batch"):
+        recipe.Config(optimizer="lbfgs", learning_rate="auto")
