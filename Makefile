@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/keras-recipes run tabular_classification
+	$(BIN)/keras-recipes run optimizer_comparison
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15
