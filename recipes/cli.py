@@ -3,6 +3,10 @@
     keras-recipes list
     keras-recipes run NAME [--smoke] [--seed N] [--out DIR] [recipe flags]
     keras-recipes run NAME --help
+    keras-recipes tune NAME [--tuner random|grid|bayesian|hyperband] [--max-trials N]
+        [--objective KEY] [--cv K] [--out DIR] [--resume] [--smoke] [--seed N]
+        [--optimizers adam,sgd] [--tune schedule,architecture] [--prune] [recipe flags]
+    keras-recipes tune NAME --help
 """
 
 import argparse
@@ -30,8 +34,28 @@ def _run(arguments):
     return 0
 
 
+def _tune(arguments):
+    # Imported here so that `list` and `run` do not load KerasTuner.
+    from keras_recipes.recipes.common.run_context import exit_on_error
+    from keras_recipes.recipes.common.run_context import print_summary
+    from keras_recipes.recipes.common.tuning_runs import parse_tune_arguments
+    from keras_recipes.recipes.common.tuning_runs import tunable_recipes
+    from keras_recipes.recipes.common.tuning_runs import tune_recipe
+
+    if arguments.name not in tunable_recipes():
+        print(f"keras-recipes: error: cannot tune {arguments.name!r}; tunable "
+              f"recipes: {', '.join(tunable_recipes())}.", file=sys.stderr)
+        return 2
+    config, settings = parse_tune_arguments(arguments.name, arguments.recipe_args)
+    with exit_on_error(f"tune {arguments.name}"):
+        result = tune_recipe(arguments.name, config, settings)
+    if "best_score" in result.metrics:
+        print_summary(result, ["best_score", "test_accuracy", "test_rmse"])
+    return 0
+
+
 def build_parser():
-    """Builds the top-level parser with its `list` and `run` commands."""
+    """Builds the top-level parser with its `list`, `run` and `tune` commands."""
     parser = argparse.ArgumentParser(
         prog="keras-recipes",
         description="Runnable, measured Keras training recipes.")
@@ -45,6 +69,13 @@ def build_parser():
     running.add_argument("recipe_args", nargs=argparse.REMAINDER,
                          help="Flags of the recipe.")
     running.set_defaults(handler=_run)
+    tuning = commands.add_parser(
+        "tune", help="Sweep a tabular recipe's hyperparameters; `tune NAME --help` "
+                     "lists the flags.", add_help=False)
+    tuning.add_argument("name", help="Tabular recipe name (see `keras-recipes list`).")
+    tuning.add_argument("recipe_args", nargs=argparse.REMAINDER,
+                        help="Sweep and recipe flags.")
+    tuning.set_defaults(handler=_tune)
     return parser
 
 
