@@ -1,4 +1,4 @@
-"""Optimizer registry, full-batch L-BFGS and training regimes."""
+"""Optimizer registry, full-batch L-BFGS, training regimes and hyperparameter sweeps."""
 
 from keras_recipes.tuning.lbfgs import fit_lbfgs
 from keras_recipes.tuning.optimizers import HyperparameterSpec
