@@ -3,7 +3,7 @@
 Notebooks are never edited by hand: `make notebooks` (this module) rewrites
 them, and the test suite fails when one differs from its recipe.
 
-    python -m keras_recipes.recipes.common.notebooks          # write all
+    python -m keras_recipes.recipes.common.notebooks          # write stale ones
     python -m keras_recipes.recipes.common.notebooks --check  # list stale ones
 """
 
@@ -39,10 +39,13 @@ def notebook_path(name, directory=NOTEBOOKS_DIR):
 
 
 def write_notebooks(directory=NOTEBOOKS_DIR):
-    """Writes every recipe's notebook and returns their paths."""
+    """Writes the notebooks that are missing or stale and returns their paths.
+
+    Up-to-date notebooks are left alone, so their cell ids do not churn.
+    """
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for name in list_recipes():
+    for name in stale_notebooks(directory):
         path = notebook_path(name, directory)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(notebook_text(name))
@@ -81,8 +84,11 @@ def main(argv=None):
         for name in stale:
             print(f"stale: notebooks/{name}.ipynb (run `make notebooks`)")
         return 1 if stale else 0
-    for path in write_notebooks():
+    paths = write_notebooks()
+    for path in paths:
         print(f"wrote {os.path.relpath(path)}")
+    if not paths:
+        print("all notebooks are up to date")
     return 0
 
 
