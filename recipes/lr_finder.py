@@ -177,9 +177,8 @@ class Config(TabularDataConfig):
 # 10x too large is visibly unstable: a grid of short runs can tell good
 # rates from bad. (On `breast_cancer` almost any rate scores 97% in a few
 # epochs, which would check nothing.) Pixel columns blank in every
-# training image are dropped (`drop_constant_columns`), because
-# standardising a zero-variance column blows up the test rows that do have
-# ink there.
+# training image carry no information and are dropped
+# (`drop_constant_columns`).
 
 # %%
 def load_data(config):

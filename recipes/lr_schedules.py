@@ -171,10 +171,8 @@ def _check_range(name, value, low, high, closed_high=False):
 # by any schedule, which measures nothing. The split is fixed by `--seed`;
 # the run seeds vary only the initial weights and the shuffling.
 #
-# Pixel columns that are blank in every training image are dropped
-# (`drop_constant_columns`): standardising a column whose training
-# standard deviation is 0 turns any ink in that pixel of a test image into a
-# feature value in the millions, which wrecks the test loss of a few rows.
+# Pixel columns that are blank in every training image carry no
+# information and are dropped (`drop_constant_columns`).
 
 # %%
 def load_data(config):

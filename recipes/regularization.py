@@ -138,11 +138,8 @@ class Config(TabularDataConfig):
 # 0.946 and 0.962.
 #
 # Numeric columns that are constant on the kept training rows are dropped
-# (`drop_constant_columns`): they carry no information for these rows, and
-# standardising a column whose training standard deviation is 0 turns any
-# other value of it in a validation or test row into a feature in the tens
-# of millions (this happens with the blank border pixels of small `digits`
-# subsets).
+# (`drop_constant_columns`): they carry no information for these rows
+# (the blank border pixels of small `digits` subsets, for example).
 
 # %%
 def load_data(config):
