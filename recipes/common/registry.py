@@ -10,7 +10,6 @@ import os
 import re
 
 RECIPES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_NOT_RECIPES = {"cli"}
 _HEADER_FIELD = re.compile(r"^# \*\*(\w+):\*\*\s*(.+?)\s*$", re.MULTILINE)
 _TITLE = re.compile(r"^# # (.+?)\s*$", re.MULTILINE)
 
@@ -32,7 +31,6 @@ def list_recipes():
     return sorted(
         name[:-3] for name in os.listdir(RECIPES_DIR)
         if name.endswith(".py") and not name.startswith("_")
-        and name[:-3] not in _NOT_RECIPES
     )
 
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from keras_recipes.recipes import list_recipes
-from keras_recipes.recipes.cli import main
+from keras_recipes.recipes.common.cli import main
 from keras_recipes.recipes.common.registry import recipe_info
 
 
@@ -29,7 +29,7 @@ def test_unknown_recipe_lists_the_valid_ones(capsys):
 
 def run_cli(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "keras_recipes.recipes.cli", *args],
+    return subprocess.run([sys.executable, "-m", "keras_recipes.recipes.common.cli", *args],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from keras_recipes.recipes.cli import main
+from keras_recipes.recipes.common.cli import main
 from keras_recipes.recipes.common.tuning_runs import TuneSettings
 from keras_recipes.recipes.common.tuning_runs import tunable_recipes
 from keras_recipes.recipes.common.tuning_runs import tune_recipe
@@ -17,7 +17,7 @@ from keras_recipes.recipes.common.tuning_runs import tune_recipe
 
 def run_cli(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "keras_recipes.recipes.cli", *args],
+    return subprocess.run([sys.executable, "-m", "keras_recipes.recipes.common.cli", *args],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -110,7 +110,7 @@ def test_chief_and_two_workers_share_the_trials_over_grpc(tmp_path):
     """KerasTuner's chief/worker mode, driven by the same `tune` command."""
     pytest.importorskip("grpc")
     out = tmp_path / "sweep"
-    command = [sys.executable, "-m", "keras_recipes.recipes.cli", "tune",
+    command = [sys.executable, "-m", "keras_recipes.recipes.common.cli", "tune",
                "tabular_classification", "--max-trials", "4", "--optimizers", "adam",
                "--epochs", "40", "--patience", "100", "--seed", "1", "--out", str(out)]
     port = str(free_port())
