@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.recipes.common.comparison import mean_std
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -104,12 +105,7 @@ class Config(TabularDataConfig):
         super().__post_init__()
         check_optimizer_name(self.optimizer)
         for name in ("folds", "holdout_splits", "batch_size", "epochs", "patience"):
-            value = getattr(self, name)
-            minimum = 2 if name == "folds" else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(
-                    f"The '{name}' parameter must be an integer >= {minimum}. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name), 2 if name == "folds" else 1)
 
 
 # %% [markdown]

@@ -52,6 +52,7 @@ from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.comparison import plot_curves
 from keras_recipes.recipes.common.comparison import timed_fit
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.environment import set_seed
@@ -112,11 +113,7 @@ class Config(ImageDataConfig):
                 "The 'strength' parameter must be a number in [0, 1]. "
                 f"Got {self.strength!r} instead.")
         for name in ("epochs", "patience", "batch_size", "filters"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The '{name}' parameter must be an integer >= 1. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name))
         if not self.learning_rate > 0:
             raise ValueError(
                 "The 'learning_rate' parameter must be a number > 0. "

@@ -58,6 +58,7 @@ from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.comparison import plot_curves
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -152,11 +153,7 @@ class Config(TabularDataConfig):
                 f"to find. Got {self.optimizer!r} instead.")
         for name, minimum in (("finder_steps", 5), ("seeds", 1), ("epochs", 1),
                               ("batch_size", 1), ("units", 1), ("depth", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(
-                    f"The '{name}' parameter must be an integer >= {minimum}. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name), minimum)
         if not 0 < self.min_learning_rate < self.max_learning_rate:
             raise ValueError(
                 "The 'min_learning_rate' and 'max_learning_rate' parameters must satisfy "

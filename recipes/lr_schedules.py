@@ -62,6 +62,7 @@ from keras_recipes.callbacks import list_schedules
 from keras_recipes.recipes.common.comparison import first_epoch_reaching
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.comparison import plot_curves
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -124,8 +125,8 @@ class Config(TabularDataConfig):
         super().__post_init__()
         names = parse_names(self.schedules, schedule_names(), "schedules")
         for name in ("seeds", "epochs", "batch_size", "plateau_patience", "units", "depth"):
-            _check_int(name, getattr(self, name), minimum=1)
-        _check_int("warmup_epochs", self.warmup_epochs, minimum=0)
+            check_integer(name, getattr(self, name))
+        check_integer("warmup_epochs", self.warmup_epochs, minimum=0)
         if "cosine" in names and self.warmup_epochs >= self.epochs:
             raise ValueError(
                 f"The 'warmup_epochs' parameter must be smaller than epochs={self.epochs}. "
@@ -143,12 +144,6 @@ class Config(TabularDataConfig):
                 "The 'small_learning_rate' parameter must be 0 (skip) or a positive rate "
                 f"below learning_rate={self.learning_rate}. "
                 f"Got {self.small_learning_rate!r} instead.")
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(
-            f"The '{name}' parameter must be an integer >= {minimum}. Got {value!r} instead.")
 
 
 def _check_range(name, value, low, high, closed_high=False):

@@ -49,6 +49,7 @@ from tqdm.auto import tqdm
 from keras_recipes.recipes.common.comparison import first_epoch_reaching
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.comparison import plot_curves
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -97,11 +98,7 @@ class Config(TabularDataConfig):
         super().__post_init__()
         parse_optimizer_names(self.optimizers)
         for name in ("seeds", "grid_size", "search_epochs", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The '{name}' parameter must be a positive integer. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name))
         if not 0 < self.target_accuracy <= 1:
             raise ValueError(
                 "The 'target_accuracy' parameter must be in (0, 1]. "

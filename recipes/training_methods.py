@@ -48,6 +48,7 @@ from tqdm.auto import tqdm
 from keras_recipes.recipes.common.comparison import first_epoch_reaching
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.comparison import plot_curves
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -112,11 +113,7 @@ class Config(TabularDataConfig):
         parse_batch_sizes(self.batch_sizes)
         check_optimizer_name(self.optimizer)
         for name in ("epochs", "stochastic_epochs", "seeds"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The '{name}' parameter must be a positive integer. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name))
         if not self.learning_rate > 0:
             raise ValueError(
                 "The 'learning_rate' parameter must be positive. "

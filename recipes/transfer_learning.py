@@ -54,6 +54,7 @@ from keras_recipes.models.transfer import MIN_IMAGE_SIZE
 from keras_recipes.recipes.common.comparison import first_epoch_reaching
 from keras_recipes.recipes.common.comparison import plot_curves
 from keras_recipes.recipes.common.comparison import timed_fit
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.image_data import ImageDataConfig
@@ -101,11 +102,7 @@ class Config(ImageDataConfig):
     def __post_init__(self):
         super().__post_init__()
         for name in ("head_epochs", "fine_tune_epochs", "top_layers", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"The '{name}' parameter must be an integer >= 1. "
-                    f"Got {value!r} instead.")
+            check_integer(name, getattr(self, name))
         for name in ("learning_rate", "fine_tune_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(

@@ -7,6 +7,7 @@ field's `metadata` carries its help text and, optionally, its choices, so
 
 import argparse
 import dataclasses
+import numbers
 import typing
 
 
@@ -24,6 +25,22 @@ def option(default, help, choices=None, aliases=()):
     """
     return dataclasses.field(default=default, metadata={
         "help": help, "choices": choices, "aliases": tuple(aliases)})
+
+
+def check_integer(name, value, minimum=1):
+    """Raises a ValueError unless `value` is an integer (not a bool) >= `minimum`.
+
+    Args:
+        name: The parameter's name, for the message.
+        value: The value to check.
+        minimum: The smallest allowed value. Defaults to `1`.
+
+    Raises:
+        ValueError: Naming the parameter, the bound and the value received.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"The '{name}' parameter must be {bound}. Got {value!r} instead.")
 
 
 def float_or_auto(text):

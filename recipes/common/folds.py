@@ -15,7 +15,6 @@ Example:
 """
 
 import dataclasses
-import numbers
 
 import matplotlib
 
@@ -27,6 +26,7 @@ from sklearn.model_selection import KFold  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
+from keras_recipes.recipes.common.config import check_integer  # noqa: E402
 from keras_recipes.recipes.common.splits import holdout_indices  # noqa: E402
 from keras_recipes.recipes.common.splits import take_rows  # noqa: E402
 
@@ -75,9 +75,7 @@ def check_folds(y, folds, stratify):
         ValueError: If `folds` is not an integer >= 2 or there are too few
             rows (per class) for it.
     """
-    if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 2:
-        raise ValueError(
-            f"The 'folds' parameter must be an integer >= 2. Got {folds!r} instead.")
+    check_integer("folds", folds, minimum=2)
     if stratify:
         classes, counts = np.unique(y, return_counts=True)
         smallest = int(counts.min())

@@ -20,7 +20,6 @@ True
 
 import dataclasses
 import math
-import numbers
 import time
 
 import keras
@@ -30,6 +29,7 @@ from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common.comparison import ElapsedTime
 from keras_recipes.recipes.common.comparison import timed_fit
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import fit_lbfgs
@@ -160,7 +160,7 @@ def learning_rate_grid(optimizer, size=5):
             f"The '{optimizer}' optimizer has no learning rate to search. "
             f"Received: optimizer={optimizer!r}"
         )
-    _check_positive_int("size", size)
+    check_integer("size", size)
     if size == 1:
         return [float(spec.learning_rate.default)]
     values = np.geomspace(spec.learning_rate.low, spec.learning_rate.high, size)
@@ -241,7 +241,7 @@ def fit_with_optimizer(
     >>> run.history["val_accuracy"][-1], run.seconds, run.diverged
     """
     spec = get_optimizer_spec(optimizer)
-    _check_positive_int("epochs", epochs)
+    check_integer("epochs", epochs)
     n_train = len(dataset.y_train)
     if spec.full_batch:
         if class_weight is not None:
@@ -254,7 +254,7 @@ def fit_with_optimizer(
         options = _full_batch_options(spec, epochs, optimizer_options)
         keras_optimizer, learning_rate, batch_size = None, None, n_train
     else:
-        _check_positive_int("batch_size", batch_size)
+        check_integer("batch_size", batch_size)
         keras_optimizer = create_optimizer(optimizer, learning_rate=learning_rate,
                                            **optimizer_options)
         if learning_rate is None:
@@ -333,13 +333,6 @@ def _full_batch_options(spec, epochs, options):
     resolved["max_iterations"] = int(epochs)
     resolved.update(options)
     return resolved
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(
-            f"The '{name}' parameter must be a positive integer. Got {value!r} instead."
-        )
 
 
 def plot_learning_rate_search(trials, path, metric="final_val_loss", log_y=True,

@@ -110,3 +110,17 @@ def test_read_history_csv_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("epoch,loss\n0,1.0\n1,0.8\n1,0.7\n2,0.5\n")
     assert read_history_csv(str(path)) == {"loss": [1.0, 0.7, 0.5]}
+
+
+@pytest.mark.parametrize("value, minimum, match", [
+    (0, 1, "'n' parameter must be a positive integer. Got 0"),
+    (True, 1, "positive integer. Got True"),
+    (2.5, 1, "positive integer. Got 2.5"),
+    (1, 2, "'n' parameter must be an integer >= 2. Got 1"),
+])
+def test_check_integer_names_the_parameter_and_the_bound(value, minimum, match):
+    from keras_recipes.recipes.common.config import check_integer
+
+    with pytest.raises(ValueError, match=match):
+        check_integer("n", value, minimum)
+    check_integer("n", np.int64(3), minimum)
