@@ -15,6 +15,7 @@ from keras_recipes.callbacks.create_schedule import list_schedules
 from keras_recipes.callbacks.cyclical_learning_rate import CyclicalLearningRate
 from keras_recipes.callbacks.cyclical_momentum import CyclicalMomentum
 from keras_recipes.callbacks.early_stopping import EarlyStopping
+from keras_recipes.callbacks.elapsed_time import ElapsedTime
 from keras_recipes.callbacks.find_learning_rate import find_learning_rate
 from keras_recipes.callbacks.gradient_norm_monitor import GradientNormMonitor
 from keras_recipes.callbacks.gradient_norms import gradient_norms
@@ -39,6 +40,7 @@ __all__ = [
     "CyclicalLearningRate",
     "CyclicalMomentum",
     "EarlyStopping",
+    "ElapsedTime",
     "GradientNormMonitor",
     "LRFinder",
     "LearningRateLogger",

@@ -5,7 +5,7 @@ import warnings
 
 import keras
 
-from keras_recipes.callbacks import _atomic
+from keras_recipes.callbacks import atomic_files
 from keras_recipes.callbacks._model_state import weights_are_finite
 
 _MAXIMIZED = ("acc", "auc", "precision", "recall", "f1", "iou")
@@ -122,7 +122,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             return
         if self.keep_last:
             path = os.path.join(self.directory, f"epoch-{epoch + 1:04d}.keras")
-            _atomic.save_model(self.model, path)
+            atomic_files.save_model(self.model, path)
             for old_path in self._epoch_paths()[: -self.keep_last]:
                 os.remove(old_path)
         if self.save_best:
@@ -140,7 +140,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             return
         self.best = float(current)
         self.best_epoch = epoch
-        _atomic.save_model(self.model, self.best_path)
+        atomic_files.save_model(self.model, self.best_path)
         if self.verbose > 0:
             print(
                 f"Epoch {epoch + 1}: {self.monitor} improved to {current:.5g}, "

@@ -5,7 +5,7 @@ import warnings
 
 import keras
 
-from keras_recipes.callbacks import _atomic
+from keras_recipes.callbacks import atomic_files
 from keras_recipes.callbacks._model_state import weights_are_finite
 
 _STATE_FILE = "state.json"
@@ -87,7 +87,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             )
             return
         model_file = f"model-{epoch + 1:04d}.keras"
-        _atomic.save_model(self.model, os.path.join(self.directory, model_file))
+        atomic_files.save_model(self.model, os.path.join(self.directory, model_file))
         state = {
             "epoch": epoch + 1,
             "model": model_file,
@@ -96,7 +96,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
                 for callback in self.callbacks
             ],
         }
-        _atomic.write_json(state, self.state_path)
+        atomic_files.write_json(self.state_path, state)
         for path in glob.glob(os.path.join(self.directory, "model-*.keras")):
             if os.path.basename(path) != model_file:
                 os.remove(path)

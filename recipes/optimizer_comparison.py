@@ -26,12 +26,15 @@
 # The result is the measured version of the table: per optimizer the tuned
 # learning rate, how many of the tried learning rates reach the target
 # validation accuracy (how much tuning it needs), final validation and test
-# scores as mean ± std over seeds, epochs and seconds to the target, and
-# whether any seed diverged, next to what the table claims.
+# scores as means with 95% intervals over seeds, epochs and seconds to the
+# target, and whether any seed diverged, next to what the table claims; and
+# for every optimizer its paired difference from Adam over the same seeds,
+# with a paired t-test, so "faster" and "better" are computed statements.
 #
 # Run it with `keras-recipes run optimizer_comparison` (`--optimizers
-# adam,sgd,lbfgs` for a subset, `--seeds 5` for tighter error bars), or cell
-# by cell here.
+# adam,sgd,lbfgs` for a subset, `--seeds 5` for tighter intervals, `--workers 2`
+# to share the runs between two processes, `--resume --out DIR` to continue
+# a killed run), or cell by cell here.
 
 # %% [markdown]
 # ## Setup
@@ -42,67 +45,63 @@ import math
 import time
 import typing
 
-import numpy as np
-import pandas as pd
-from tqdm.auto import tqdm
-
-from keras_recipes.recipes.common.comparison import first_epoch_reaching
-from keras_recipes.recipes.common.comparison import mean_std
-from keras_recipes.recipes.common.comparison import plot_curves
-from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
+from keras_recipes.recipes.common.config import check_fraction
+from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
-from keras_recipes.recipes.common.evaluation import classification_metrics
+from keras_recipes.recipes.common.evaluation import test_measures
+from keras_recipes.recipes.common.experiments import ComparisonConfig
+from keras_recipes.recipes.common.experiments import add_comparison
+from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import save_best_model
+from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.optimizer_runs import CLASSIC_OPTIMIZERS
-from keras_recipes.recipes.common.optimizer_runs import fit_with_optimizer
 from keras_recipes.recipes.common.optimizer_runs import learning_rate_grid
 from keras_recipes.recipes.common.optimizer_runs import parse_optimizer_names
-from keras_recipes.recipes.common.optimizer_runs import predict_all
-from keras_recipes.recipes.common.optimizer_runs import plot_learning_rate_search
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
-from keras_recipes.recipes.common.runs import write_text
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
+from keras_recipes.tuning import Arm
+from keras_recipes.tuning import Experiment
+from keras_recipes.tuning import Target
+from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import get_optimizer_spec
 
 NAME = "optimizer_comparison"
 
 
 @dataclasses.dataclass
-class Config(TabularDataConfig):
+class Config(ComparisonConfig, TabularDataConfig):
     """Settings of the optimizer comparison recipe."""
 
     dataset: str = option("digits", "Bundled classification dataset (ignored with --csv).")
     optimizers: str = option(",".join(CLASSIC_OPTIMIZERS),
-                             "Comma-separated optimizer names (see list_optimizers()).")
-    seeds: int = option(3, "Training seeds per optimizer; the data split stays fixed.")
+                             "Comma-separated optimizer names (see list_optimizers()).",
+                             check=lambda name, value: parse_optimizer_names(value, name))
     target_accuracy: float = option(
-        0.95, "Validation accuracy whose first epoch and second are reported.")
-    grid_size: int = option(5, "Learning rates tried per optimizer, log-spaced over its range.")
-    search_epochs: int = option(8, "Epochs of each learning-rate trial (one seed).")
-    epochs: int = option(20, "Epochs of each full run (L-BFGS: iterations).")
-    batch_size: int = option(32, "Mini-batch size of the Keras optimizers.")
-    units: int = option(64, "Width of each hidden layer.")
-    depth: int = option(2, "Number of hidden layers.")
+        0.95, "Validation accuracy whose first epoch and second are reported.",
+        check=check_fraction)
+    grid_size: int = option(5, "Learning rates tried per optimizer, log-spaced over its range.",
+                            check=check_integer)
+    search_epochs: int = option(8, "Epochs of each learning-rate trial (one seed).",
+                                check=check_integer)
+    epochs: int = option(20, "Epochs of each full run (L-BFGS: iterations).",
+                         check=check_integer)
+    batch_size: int = option(32, "Mini-batch size of the Keras optimizers.", check=check_integer)
+    units: int = option(64, "Width of each hidden layer.", check=check_integer)
+    depth: int = option(2, "Number of hidden layers.", check=check_integer)
 
     smoke_settings: typing.ClassVar[dict] = {
-        "optimizers": "adam,lbfgs", "seeds": 1, "grid_size": 2,
+        "optimizers": "adam,lbfgs", "seeds": 2, "grid_size": 2,
         "search_epochs": 1, "epochs": 2,
     }
-
-    def __post_init__(self):
-        super().__post_init__()
-        parse_optimizer_names(self.optimizers)
-        for name in ("seeds", "grid_size", "search_epochs", "epochs", "batch_size"):
-            check_integer(name, getattr(self, name))
-        if not 0 < self.target_accuracy <= 1:
-            raise ValueError(
-                "The 'target_accuracy' parameter must be in (0, 1]. "
-                f"Got {self.target_accuracy!r} instead.")
 
 
 # %% [markdown]
@@ -128,267 +127,163 @@ def load_data(config):
 # head. No dropout, no weight decay beyond AdamW's own, no schedule: the
 # optimizer is the only thing that changes. `fit_with_optimizer` compiles it
 # with the task's loss and metrics and the named optimizer, and trains L-BFGS
-# full-batch through `fit_lbfgs`, where one iteration counts as one epoch.
+# full-batch through its registry entry, where one iteration counts as one
+# epoch.
 
 # %%
-def model_builder(config, dataset):
-    def build():
-        return build_tabular_model(dataset, impute=config.impute,
-                                   units=config.units, depth=config.depth)
-    return build
+def optimizer_arm(config, dataset, name, learning_rate, epochs, arm_name=None):
+    def train(seed):
+        return fit_with_optimizer(
+            lambda: build_tabular_model(dataset, impute=config.impute,
+                                        units=config.units, depth=config.depth),
+            dataset, name, learning_rate, epochs=epochs, batch_size=config.batch_size)
+    return Arm(arm_name or name, train, {"optimizer": name, "learning_rate": learning_rate})
 
 
 # %% [markdown]
 # ## Train
 #
-# First the learning-rate search: for each optimizer, `grid_size`
-# log-spaced learning rates over its registry range, `search_epochs` epochs
-# each, one seed; the rate with the lowest validation loss at the end of
-# that budget wins (a diverged trial scores infinity). Then `seeds` full
-# runs of `epochs` epochs with the winner. A run stops early only when its
-# loss turns NaN. One progress bar counts every run.
+# Two experiments, both run by the library's engine (one record per run,
+# written when the run ends, so `--resume` loses nothing and `--workers`
+# can share them out). First the learning-rate search: for each optimizer,
+# `grid_size` log-spaced learning rates over its registry range,
+# `search_epochs` epochs each, one seed; the rate with the lowest final
+# validation loss wins (a diverged trial never does). Then the comparison:
+# every optimizer at its tuned rate, `seeds` seeds, `epochs` epochs, the
+# test split scored once per trained model.
 
 # %%
-def search_learning_rate(config, dataset, name, progress):
-    if get_optimizer_spec(name).learning_rate is None:
-        return None, []
-    trials = []
-    for learning_rate in learning_rate_grid(name, config.grid_size):
-        progress.set_postfix_str(f"{name} lr={learning_rate:g} (search)")
-        run = fit_with_optimizer(
-            model_builder(config, dataset), dataset, name, learning_rate,
-            epochs=config.search_epochs, batch_size=config.batch_size,
-            seed=config.seed)
-        final_val_loss = run.history["val_loss"][-1]
-        trials.append({
-            "optimizer": name, "learning_rate": learning_rate,
-            "final_val_loss": final_val_loss if math.isfinite(final_val_loss) else math.inf,
-            "best_val_accuracy": max(run.history["val_accuracy"]),
-            "diverged": run.diverged, "seconds": run.seconds,
-        })
-        progress.update(1)
-    best = min(trials, key=lambda trial: trial["final_val_loss"])
-    return best["learning_rate"], trials
+def search_experiment(config, dataset, names):
+    arms = [optimizer_arm(config, dataset, name, rate, config.search_epochs,
+                          arm_name=f"{name}-lr{rate:g}")
+            for name in names if get_optimizer_spec(name).learning_rate is not None
+            for rate in learning_rate_grid(name, config.grid_size)]
+    return Experiment("learning_rate_search", arms, seeds=[config.seed],
+                      primary="final_val_loss",
+                      target=Target("val_accuracy", config.target_accuracy)) if arms else None
 
 
-def train_with_seeds(config, dataset, name, learning_rate, progress):
-    runs = []
-    for index in range(config.seeds):
-        seed = config.seed + index
-        progress.set_postfix_str(f"{name} seed {seed}")
-        runs.append(fit_with_optimizer(
-            model_builder(config, dataset), dataset, name, learning_rate,
-            epochs=config.epochs, batch_size=config.batch_size, seed=seed))
-        progress.update(1)
-    return runs
+def tuned_rates(search, names):
+    rates = {name: None for name in names}
+    for name in names:
+        rows = [r for r in search.rows if r["optimizer"] == name] if search else []
+        if rows:
+            scores = [(r["final_val_loss"] if math.isfinite(r["final_val_loss"])
+                       and not r["diverged"] else math.inf, r["learning_rate"]) for r in rows]
+            rates[name] = min(scores)[1]
+    return rates
 
 
-def train(config, context, dataset, names):
-    searched = [n for n in names if get_optimizer_spec(n).learning_rate is not None]
-    total = len(searched) * config.grid_size + len(names) * config.seeds
-    trials, runs, tuned = [], {}, {}
-    with tqdm(total=total, desc=NAME, unit="run", disable=not config.verbose) as progress:
-        for name in names:
-            tuned[name], optimizer_trials = search_learning_rate(
-                config, dataset, name, progress)
-            trials.extend(optimizer_trials)
-        for name in names:
-            runs[name] = train_with_seeds(config, dataset, name, tuned[name], progress)
-    return tuned, trials, runs
+def comparison_experiment(config, dataset, rates):
+    arms = [optimizer_arm(config, dataset, name, rate, config.epochs)
+            for name, rate in rates.items()]
+    return Experiment(
+        "optimizers", arms, seeds=config.seed_list,
+        evaluate=lambda run: test_measures(run.model, dataset),
+        reference="adam" if "adam" in rates else None, primary="test_accuracy",
+        target=Target("val_accuracy", config.target_accuracy), save_models=True)
 
 
 # %% [markdown]
 # ## Evaluate
 #
-# The test split is touched once per trained model, here. For each
-# optimizer: mean ± std over seeds of the final validation and test scores,
-# the first epoch (and wall-clock second, counted from the start of `fit`,
-# so it includes the one-off graph tracing) at which the validation
-# accuracy reaches the target, and how many seeds diverged. The table
-# closes with the registry's claim next to a sentence built from the
-# measured numbers.
+# Per optimizer: the tuned rate, how many of the tried rates reached the
+# target in the search (how much tuning it needs), and mean with 95%
+# interval over seeds of the test accuracy and loss, the final validation
+# loss, epochs and seconds to the target (counted from the start of `fit`,
+# so the one-off graph tracing is included) and the divergences. Then each
+# optimizer's paired difference from Adam, and the registry's claim beside
+# a sentence built from the measured numbers.
 
 # %%
-def evaluate_run(run, dataset, target):
-    model = run.model
-    probabilities = predict_all(model, dataset.x_test)
-    test_loss = model.evaluate(dataset.x_test, dataset.y_test, verbose=0)[0]
-    metrics = classification_metrics(dataset.y_test, probabilities, dataset.task,
-                                     test_loss=float(test_loss))
-    epoch = first_epoch_reaching(run.history, "val_accuracy", target)
-    metrics.update(
-        val_accuracy=run.history["val_accuracy"][-1],
-        val_loss=run.history["val_loss"][-1],
-        epochs_to_target=epoch,
-        seconds_to_target=None if epoch is None else run.history["seconds"][epoch - 1],
-        seconds=run.seconds, diverged=run.diverged,
-    )
-    return metrics
+MEASURES = ["test_accuracy", "test_loss", "final_val_loss", "epochs_to_target",
+            "seconds_to_target", "train_seconds"]
 
 
-def summarize(config, name, learning_rate, trials, measured):
-    def mean(key):
-        values = [m[key] for m in measured]
-        if any(v is None or not math.isfinite(v) for v in values):
-            return None
-        return float(np.mean(values))
-
-    reached = [m for m in measured if m["epochs_to_target"] is not None]
-    good = [t for t in trials if t["best_val_accuracy"] >= config.target_accuracy]
-    return {
-        "optimizer": name,
-        "learning_rate": "none" if learning_rate is None else learning_rate,
-        "grid_reaching_target": f"{len(good)}/{len(trials)}" if trials else "no LR",
-        "val_accuracy": mean_std([m["val_accuracy"] for m in measured]),
-        "test_accuracy": mean_std([m["test_accuracy"] for m in measured]),
-        "test_loss": mean_std([m["test_loss"] for m in measured]),
-        "seeds_reaching_target": f"{len(reached)}/{len(measured)}",
-        "epochs_to_target": (mean_std([m["epochs_to_target"] for m in reached])
-                             if reached else "never"),
-        "seconds_to_target": (mean_std([m["seconds_to_target"] for m in reached], 3)
-                              if reached else "never"),
-        "seconds_per_run": mean_std([m["seconds"] for m in measured], 3),
-        "diverged_seeds": sum(m["diverged"] for m in measured),
-        # Numbers for metrics.json and the ranking.
-        "_test_accuracy_mean": mean("test_accuracy"),
-        "_test_accuracy_std": float(np.std([m["test_accuracy"] for m in measured])),
-        "_val_loss_mean": mean("val_loss"),
-        "_val_accuracy_mean": mean("val_accuracy"),
-        "_test_loss_mean": mean("test_loss"),
-        "_epochs_to_target_mean": mean("epochs_to_target"),
-        "_seconds_to_target_mean": mean("seconds_to_target"),
-        "_good_learning_rates": len(good),
-    }
+def rates_reaching_target(search, name):
+    rows = [r for r in search.rows if r["optimizer"] == name] if search else []
+    good = sum(r["epochs_to_target"] is not None for r in rows)
+    return f"{good}/{len(rows)} tried LRs reach it" if rows else "no learning rate to tune"
 
 
-def measured_character(row, rows):
-    ranked = sorted((r for r in rows if r["_epochs_to_target_mean"] is not None),
-                    key=lambda r: r["_epochs_to_target_mean"])
-    if row in ranked:
-        speed = f"speed rank {ranked.index(row) + 1}/{len(rows)} to target"
-    else:
-        speed = "did not reach the target in every seed"
-    tuning = ("no learning rate to tune" if row["grid_reaching_target"] == "no LR"
-              else f"{row['grid_reaching_target']} tried LRs reach the target")
-    diverged = (f"{row['diverged_seeds']} seed(s) diverged" if row["diverged_seeds"]
-                else "no divergence")
-    return (f"{speed}; {tuning}; test accuracy {row['test_accuracy']}; {diverged}")
+def character_rows(comparison, search):
+    rows = []
+    for name in comparison.arms:
+        reached = sum(v is not None for v in comparison.values("epochs_to_target", name))
+        diverged = sum(bool(v) for v in comparison.values("diverged", name))
+        difference = comparison.difference("test_accuracy", name)
+        versus = ("reference" if name == comparison.reference else
+                  f"{difference['mean']:+.3f} vs {comparison.reference} "
+                  f"({'resolved' if difference['resolved'] else 'not resolved'})")
+        rows.append({
+            "optimizer": name, "claimed": get_optimizer_spec(name).fits,
+            "measured": (f"{reached}/{len(comparison.seeds)} seeds reach the target; "
+                         f"{rates_reaching_target(search, name)}; "
+                         f"test accuracy {versus}; {diverged} diverged")})
+    return rows
 
 
-def evaluate(config, context, dataset, tuned, trials, runs):
-    rows, per_run = [], {}
-    for name, optimizer_runs in runs.items():
-        measured = [evaluate_run(run, dataset, config.target_accuracy)
-                    for run in optimizer_runs]
-        per_run[name] = measured
-        rows.append(summarize(config, name, tuned[name],
-                              [t for t in trials if t["optimizer"] == name], measured))
-    for row in rows:
-        row["measured"] = measured_character(row, rows)
-        row["claimed"] = get_optimizer_spec(row["optimizer"]).fits
-    curves = {name: [run.history for run in optimizer_runs]
-              for name, optimizer_runs in runs.items()}
-    figures = {
-        "Training loss against epochs (mean over seeds, band = min-max)": plot_curves(
-            curves, "loss", context.plot_path("loss_vs_epoch"), x_axis="epoch",
-            log_y=True, title="Training loss by epoch"),
-        "Training loss against wall-clock seconds (every seed)": plot_curves(
-            curves, "loss", context.plot_path("loss_vs_seconds"), x_axis="seconds",
-            log_y=True, title="Training loss by wall-clock time"),
-        "Validation accuracy against epochs": plot_curves(
-            curves, "val_accuracy", context.plot_path("val_accuracy_vs_epoch"),
-            x_axis="epoch", title="Validation accuracy by epoch"),
-    }
-    if trials:
-        figures["Learning-rate search: validation loss after the search budget"] = (
-            plot_learning_rate_search(trials, context.plot_path("learning_rate_search")))
-    return rows, per_run, figures
-
-
-def headline_metrics(config, tuned, rows, seconds):
-    metrics = {"train_seconds": seconds, "target_accuracy": config.target_accuracy,
-               "seeds": config.seeds, "epochs": config.epochs}
-    finished = [r for r in rows if r["_val_loss_mean"] is not None]
-    if finished:
-        best = min(finished, key=lambda r: r["_val_loss_mean"])
-        metrics["best_optimizer"] = best["optimizer"]
-        metrics["best_test_accuracy_mean"] = best["_test_accuracy_mean"]
-    fast = [r for r in rows if r["_seconds_to_target_mean"] is not None]
-    metrics["fastest_optimizer"] = (
-        min(fast, key=lambda r: r["_seconds_to_target_mean"])["optimizer"] if fast else None)
-    for row in rows:
-        name = row["optimizer"]
-        metrics[f"{name}_learning_rate"] = tuned[name]
-        metrics[f"{name}_test_accuracy_mean"] = row["_test_accuracy_mean"]
-        metrics[f"{name}_test_accuracy_std"] = row["_test_accuracy_std"]
-        metrics[f"{name}_val_accuracy_mean"] = row["_val_accuracy_mean"]
-        metrics[f"{name}_test_loss_mean"] = row["_test_loss_mean"]
-        metrics[f"{name}_epochs_to_target_mean"] = row["_epochs_to_target_mean"]
-        metrics[f"{name}_seconds_to_target_mean"] = row["_seconds_to_target_mean"]
-        metrics[f"{name}_diverged_seeds"] = row["diverged_seeds"]
-        metrics[f"{name}_good_learning_rates"] = row["_good_learning_rates"]
-    return metrics
+def add_figures(report, context, comparison):
+    curves = comparison.curves()
+    for metric, x_axis, log_y, caption in (
+            ("loss", "epoch", True, "Training loss against epochs (mean, band = min-max)"),
+            ("loss", "seconds", True, "Training loss against wall-clock seconds (every seed)"),
+            ("val_accuracy", "epoch", False, "Validation accuracy against epochs")):
+        path = figures.plot_curves(curves, metric, context.plot_path(f"{metric}_vs_{x_axis}"),
+                                   x_axis=x_axis, log_y=log_y, title=caption)
+        report.add_plot(path, caption)
 
 
 # %% [markdown]
 # ## Run
 #
-# `run` validates the optimizer names and the data before the run directory
-# exists, then writes `config.json`, `metrics.json` (headline keys such as
-# `best_optimizer` and flat per-optimizer keys such as
-# `adam_test_accuracy_mean`), `runs.csv` (one row per trained model),
-# `plots/` and `report.md`.
+# `run` validates the settings and the data before the run directory
+# exists, then writes `config.json`, `runs.csv` (one row per trained model,
+# both experiments), `curves.csv`, `metrics.json` (the comparison schema:
+# `arms.<optimizer>.<measure>.{mean,std,ci_low,ci_high,n}` and
+# `differences.<optimizer>.<measure>` against Adam), the best optimizer's
+# `model.keras`, `plots/` and `report.md`.
 
 # %%
-TABLE_COLUMNS = ("optimizer", "learning_rate", "grid_reaching_target", "val_accuracy",
-                 "test_accuracy", "test_loss", "seeds_reaching_target",
-                 "epochs_to_target", "seconds_to_target", "seconds_per_run",
-                 "diverged_seeds")
-
-
 def run(config):
     config = config.resolved()
     names = parse_optimizer_names(config.optimizers)
     dataset = load_data(config)
-    context = start_run(NAME, config)
-    context.log(dataset.describe())
-    context.log(f"optimizers: {', '.join(names)}; {config.seeds} seed(s); "
-                f"target validation accuracy {config.target_accuracy}")
+    context = start_run(NAME, config, resume=config.resume)
+    context.log(f"{dataset.describe()}; optimizers: {', '.join(names)}; "
+                f"{config.seeds} seed(s); target validation accuracy {config.target_accuracy}")
     started = time.perf_counter()
-    tuned, trials, runs = train(config, context, dataset, names)
+    experiment = search_experiment(config, dataset, names)
+    search = run_comparison(context, experiment) if experiment else None
+    comparison = run_comparison(context, comparison_experiment(
+        config, dataset, tuned_rates(search, names)))
     seconds = time.perf_counter() - started
-    rows, per_run, figures = evaluate(config, context, dataset, tuned, trials, runs)
-    metrics = headline_metrics(config, tuned, rows, seconds)
-    write_text(context.path("runs.csv"), pd.DataFrame([
-        {"optimizer": name, "learning_rate": tuned[name], "seed": config.seed + index,
-         **measured}
-        for name in per_run for index, measured in enumerate(per_run[name])
-    ]).to_csv(index=False))
+    write_runs(context, *[c for c in (search, comparison) if c])
 
     report = Report("Comparing optimizers, measured", context.run_dir)
     report.add_text(
         f"{dataset.describe()}. Same MLP ({config.depth}x{config.units}) for every "
-        f"optimizer; {config.epochs} epochs (L-BFGS: iterations) per run, "
-        f"{config.seeds} seed(s), batch size {config.batch_size}; learning rates "
-        f"tuned over {config.grid_size} values x {config.search_epochs} epochs. "
-        f"Target validation accuracy {config.target_accuracy}. "
-        f"All training took {seconds:.0f} s.")
-    report.add_section("The optimizer table, measured")
-    report.add_table(rows, TABLE_COLUMNS)
+        f"optimizer; {config.epochs} epochs (L-BFGS: iterations) per run, batch size "
+        f"{config.batch_size}; learning rates tuned over {config.grid_size} values x "
+        f"{config.search_epochs} epochs. Target validation accuracy "
+        f"{config.target_accuracy}. All training took {seconds:.0f} s.")
+    add_comparison(report, comparison, MEASURES, context, heading="The optimizer table, measured")
     report.add_section("Claimed and measured character")
-    report.add_table(rows, ("optimizer", "claimed", "measured"))
-    if trials:
-        report.add_section("Learning-rate search", "Validation loss after "
-                           f"{config.search_epochs} epochs at each tried rate.")
-        report.add_table(trials, ("optimizer", "learning_rate", "final_val_loss",
-                                  "best_val_accuracy", "diverged", "seconds"))
-    report.add_section("Headline metrics")
-    report.add_metrics(metrics)
-    for caption, path in figures.items():
-        report.add_plot(path, caption)
+    report.add_table(character_rows(comparison, search))
+    if search:
+        report.add_section("Learning-rate search",
+                           f"Validation loss after {config.search_epochs} epochs at each "
+                           "tried rate (one seed).")
+        report.add_table(search.rows, ["optimizer", "learning_rate", "final_val_loss",
+                                       "best_val_accuracy", "diverged", "train_seconds"])
+    add_baselines(report, dataset, MEASURES, seed=config.seed)
+    add_figures(report, context, comparison)
+    best = save_best_model(context, comparison)
+    metrics = comparison_metrics(comparison, MEASURES, train_seconds=seconds,
+                                 best_optimizer=best,
+                                 tuned_learning_rates=tuned_rates(search, names))
     report.add_config(config.to_dict(), context.environment)
-    context.log(f"best optimizer by validation loss: {metrics.get('best_optimizer')}; "
-                f"fastest to target: {metrics['fastest_optimizer']}")
+    context.log(f"best optimizer by test accuracy: {best}")
     return context.finish(metrics, report)
 
 
@@ -396,9 +291,8 @@ def main(argv=None):
     config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
     with exit_on_error(NAME):
         result = run(config)
-    print_summary(result, ["best_test_accuracy_mean", "train_seconds"])
-    print(f"best_optimizer={result.metrics.get('best_optimizer')}  "
-          f"fastest_optimizer={result.metrics.get('fastest_optimizer')}")
+    print_summary(result, ["train_seconds"])
+    print(f"best_optimizer={result.metrics.get('best_optimizer')}")
     return result
 
 

@@ -34,3 +34,17 @@ from keras_recipes.tuning.tuners import check_tuner_arguments
 from keras_recipes.tuning.tuners import create_tuner
 from keras_recipes.tuning.tuners import list_tuners
 from keras_recipes.tuning.tuners import objective_direction
+from keras_recipes.tuning.training import TrainingRun
+from keras_recipes.tuning.training import fit_with_optimizer
+from keras_recipes.tuning.training import history_diverged
+from keras_recipes.tuning.training import predict_all
+from keras_recipes.tuning.comparison import Comparison
+from keras_recipes.tuning.comparison import format_interval
+from keras_recipes.tuning.experiment import Arm
+from keras_recipes.tuning.experiment import Experiment
+from keras_recipes.tuning.experiment import Target
+from keras_recipes.tuning.experiment import run_experiment
+from keras_recipes.tuning.experiment import seed_list
+from keras_recipes.tuning.experiment_workers import distributed_role
+from keras_recipes.tuning.statistics import mean_interval
+from keras_recipes.tuning.statistics import paired_difference

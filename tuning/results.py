@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from keras_recipes.tuning.trial_records import jsonable  # noqa: E402
-from keras_recipes.tuning.trial_records import write_text_atomic  # noqa: E402
+from keras_recipes.callbacks.atomic_files import jsonable  # noqa: E402
+from keras_recipes.callbacks.atomic_files import write_text as write_text_atomic  # noqa: E402
 
 _SCORED = ("completed", "pruned")
 _COLUMNS = ("trial_id", "status", "score", "score_std", "epochs_run", "seconds")

@@ -11,9 +11,9 @@ and the results table read back.
 
 import glob
 import json
-import math
 import os
-import tempfile
+
+from keras_recipes.callbacks.atomic_files import write_json
 
 RECORD_NAME = "record.json"
 
@@ -35,21 +35,8 @@ def write_record(trial_dir, record):
         The record's path.
     """
     path = record_path(trial_dir)
-    write_text_atomic(path, json.dumps(jsonable(record), indent=1, sort_keys=True))
+    write_json(path, record)
     return path
-
-
-def write_text_atomic(path, text):
-    """Writes a text file through a temporary file and a rename."""
-    directory, name = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def read_records(project_dir):
@@ -66,16 +53,3 @@ def read_records(project_dir):
         with open(path, encoding="utf-8") as stream:
             records.append(json.load(stream))
     return sorted(records, key=lambda record: record["trial_id"])
-
-
-def jsonable(value):
-    """Returns `value` with NumPy scalars as Python and non-finite floats as strings."""
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value

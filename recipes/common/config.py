@@ -11,20 +11,24 @@ import numbers
 import typing
 
 
-def option(default, help, choices=None, aliases=()):
-    """Declares a config field with its help text and optional choices.
+def option(default, help, choices=None, aliases=(), check=None):
+    """Declares a config field with its help text, choices and validation.
 
     Args:
         default: The field's default value.
         help: One sentence for `--help`.
         choices: Allowed values, or `None`. Defaults to `None`.
         aliases: Extra flag spellings such as `("--lr",)`. Defaults to `()`.
+        check: A function `check(name, value)` that raises a `ValueError`
+            naming the field when the value is bad (such as
+            `check_integer`); `RecipeConfig` calls it when the config is
+            made, before anything runs. Defaults to `None`.
 
     Returns:
         A `dataclasses.field`.
     """
     return dataclasses.field(default=default, metadata={
-        "help": help, "choices": choices, "aliases": tuple(aliases)})
+        "help": help, "choices": choices, "aliases": tuple(aliases), "check": check})
 
 
 def check_integer(name, value, minimum=1):
@@ -41,6 +45,20 @@ def check_integer(name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"The '{name}' parameter must be {bound}. Got {value!r} instead.")
+
+
+def check_fraction(name, value):
+    """Raises a ValueError unless `value` is a number in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
+        raise ValueError(f"The '{name}' parameter must be in (0, 1]. Got {value!r} instead.")
+
+
+def check_positive(name, value):
+    """Raises a ValueError unless `value` is a finite number > 0."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not 0 < value < float("inf")):
+        raise ValueError(f"The '{name}' parameter must be a positive number. "
+                         f"Got {value!r} instead.")
 
 
 def float_or_auto(text):
@@ -71,6 +89,12 @@ class RecipeConfig:
     # Fields the recipe replaces under --smoke, e.g. {"epochs": 3}.
     smoke_settings: typing.ClassVar[dict] = {}
 
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            check = field.metadata.get("check")
+            if check is not None:
+                check(field.name, getattr(self, field.name))
+
     def resolved(self):
         """Returns the config with the smoke settings applied when `smoke`."""
         if not self.smoke:
@@ -95,6 +119,7 @@ class TabularDataConfig(RecipeConfig):
         choices=(None, "mean", "median", "most_frequent"))
 
     def __post_init__(self):
+        super().__post_init__()
         if self.csv and not self.target:
             raise ValueError("--csv needs --target COLUMN to name the column to predict.")
         if self.target and not self.csv:

@@ -63,3 +63,44 @@ def regression_metrics(y_true, y_pred, test_loss=None):
     if test_loss is not None:
         result["test_loss"] = test_loss
     return {key: float(value) for key, value in result.items()}
+
+
+def prediction_measures(dataset, outputs):
+    """Scores model outputs on the dataset's test split, for a comparison row.
+
+    Classifier outputs are probabilities (`(n, 1)` for binary, `(n, C)`);
+    `test_loss` is their log loss, or the mean squared error for
+    regression, so Keras models and scikit-learn baselines are scored alike.
+
+    Args:
+        dataset: The `Dataset`.
+        outputs: Predictions for `dataset.x_test`.
+
+    Returns:
+        A dict of `test_*` measures.
+    """
+    if dataset.task == "regression":
+        result = regression_metrics(dataset.y_test, np.asarray(outputs).reshape(-1))
+        result["test_loss"] = result["test_mse"]
+        return result
+    outputs = np.asarray(outputs, dtype="float64")
+    if dataset.task == "binary":
+        positive = outputs.reshape(-1)
+        outputs = np.stack([1 - positive, positive], axis=1)
+    clipped = np.clip(outputs, 1e-7, 1)
+    loss = sk_metrics.log_loss(dataset.y_test, clipped / clipped.sum(axis=1, keepdims=True),
+                               labels=list(range(outputs.shape[1])))
+    probabilities = outputs[:, 1:] if dataset.task == "binary" else outputs
+    return classification_metrics(dataset.y_test, probabilities, dataset.task,
+                                  test_loss=float(loss))
+
+
+def test_measures(model, dataset):
+    """Scores a trained Keras model on the test split (`prediction_measures`).
+
+    One forward pass in inference mode (`predict_all`), no traced
+    prediction function.
+    """
+    from keras_recipes.tuning import predict_all
+
+    return prediction_measures(dataset, predict_all(model, dataset.x_test))

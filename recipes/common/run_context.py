@@ -14,6 +14,7 @@ from keras_recipes.recipes.common.runs import create_run_dir
 from keras_recipes.recipes.common.runs import save_model
 from keras_recipes.recipes.common.runs import write_history_csv
 from keras_recipes.recipes.common.runs import write_json
+from keras_recipes.tuning.experiment_workers import worker_name
 
 
 @dataclasses.dataclass
@@ -24,10 +25,23 @@ class RunContext:
     run_dir: str
     config: object
     environment: dict
+    shared_dir: str = None
+
+    def __post_init__(self):
+        if self.shared_dir is None:
+            self.shared_dir = self.run_dir
 
     def path(self, name):
         """Path of a file in the run directory."""
         return os.path.join(self.run_dir, name)
+
+    def path_shared(self, name):
+        """Path in the directory every worker of the run shares (`--out`).
+
+        It is the run directory itself, except in a KerasTuner worker,
+        which writes its own files to `OUT/workers/ID/`.
+        """
+        return os.path.join(self.shared_dir, name)
 
     def plot_path(self, name):
         """Path of a PNG in the run's `plots/` folder."""
@@ -92,7 +106,13 @@ def start_run(recipe, config, resume=False):
     Returns:
         A `RunContext`.
     """
-    run_dir = create_run_dir(recipe, config.out, resume=resume)
+    worker = worker_name()
+    if worker:  # A KerasTuner worker of a comparison: it shares config.out.
+        shared_dir = config.out
+        run_dir = create_run_dir(recipe, os.path.join(config.out, "workers", worker),
+                                 resume=True)
+    else:
+        run_dir = shared_dir = create_run_dir(recipe, config.out, resume=resume)
     environment.set_seed(config.seed)
     environment.configure_precision(config.precision)
     described = environment.describe_environment()
@@ -100,7 +120,7 @@ def start_run(recipe, config, resume=False):
         "recipe": recipe, "config": config.to_dict(), "seed": config.seed,
         "environment": described,
     })
-    context = RunContext(recipe, run_dir, config, described)
+    context = RunContext(recipe, run_dir, config, described, shared_dir)
     context.log(f"run directory {run_dir}; {described['backend']} on "
                 f"{described['device']} ({described['dtype_policy']})")
     return context

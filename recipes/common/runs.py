@@ -9,17 +9,18 @@ Files are written atomically (a temporary file, then a rename), so a crash
 never leaves a half-written file behind.
 """
 
-import contextlib
 import csv
 import dataclasses
 import io
-import json
-import math
 import os
-import tempfile
 import time
 
-import numpy as np
+from keras_recipes.callbacks.atomic_files import atomic_path  # noqa: F401 (re-exported)
+from keras_recipes.callbacks.atomic_files import jsonable
+from keras_recipes.callbacks.atomic_files import read_json  # noqa: F401
+from keras_recipes.callbacks.atomic_files import save_model  # noqa: F401
+from keras_recipes.callbacks.atomic_files import write_json  # noqa: F401
+from keras_recipes.callbacks.atomic_files import write_text
 
 
 @dataclasses.dataclass
@@ -73,45 +74,6 @@ def create_run_dir(recipe_name, out=None, root="runs", resume=False):
     return out
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path beside `path`, renamed onto it on success.
-
-    The temporary file keeps `path`'s extension, so writers that check it
-    (such as `model.save`) accept it.
-    """
-    directory, name = os.path.split(os.path.abspath(path))
-    _, extension = os.path.splitext(name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=extension,
-                                         dir=directory)
-    os.close(handle)
-    os.remove(temporary)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
-def write_text(path, text):
-    """Writes a text file atomically."""
-    with atomic_path(path) as temporary:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-
-def write_json(path, data):
-    """Writes JSON atomically; NumPy values and non-finite floats are handled."""
-    write_text(path, json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n")
-
-
-def read_json(path):
-    """Reads a JSON file."""
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def write_history_csv(path, history):
     """Writes a Keras history dict as CSV, one row per epoch."""
     keys = list(history)
@@ -120,7 +82,7 @@ def write_history_csv(path, history):
     writer.writerow(["epoch", *keys])
     for epoch in range(max((len(history[k]) for k in keys), default=0)):
         row = [history[k][epoch] if epoch < len(history[k]) else "" for k in keys]
-        writer.writerow([epoch + 1, *(_jsonable(v) for v in row)])
+        writer.writerow([epoch + 1, *(jsonable(v) for v in row)])
     write_text(path, buffer.getvalue())
 
 
@@ -137,23 +99,3 @@ def read_history_csv(path):
         rows = list({row["epoch"]: row for row in rows}.values())
     keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
     return {k: [float(row[k]) for row in rows] for k in keys}
-
-
-def save_model(model, path):
-    """Saves a Keras model to `.keras` atomically."""
-    with atomic_path(path) as temporary:
-        model.save(temporary)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value

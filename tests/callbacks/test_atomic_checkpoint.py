@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_recipes.callbacks import AtomicCheckpoint
-from keras_recipes.callbacks import _atomic
+from keras_recipes.callbacks import atomic_files
 
 
 class Feed(keras.callbacks.Callback):
@@ -42,7 +42,7 @@ def test_auto_mode_maximizes_accuracy(tmp_path):
 def test_failed_write_leaves_previous_file_loadable(make_model, flat_weights, tmp_path):
     model = make_model()
     path = tmp_path / "best.keras"
-    _atomic.save_model(model, path)
+    atomic_files.save_model(model, path)
     saved = flat_weights(model)
 
     def crash_midway(filepath, *args, **kwargs):
@@ -53,7 +53,7 @@ def test_failed_write_leaves_previous_file_loadable(make_model, flat_weights, tm
     model.set_weights([w + 1 for w in model.get_weights()])
     model.save = crash_midway
     with pytest.raises(KeyboardInterrupt):
-        _atomic.save_model(model, path)
+        atomic_files.save_model(model, path)
     assert os.listdir(tmp_path) == ["best.keras"]
     np.testing.assert_array_equal(flat_weights(keras.saving.load_model(path)), saved)
 

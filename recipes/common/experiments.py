@@ -1,0 +1,143 @@
+"""A comparison recipe's plumbing: run the engine in a run directory and report it.
+
+A comparison recipe declares its arms as a `keras_recipes.tuning.Experiment`
+and calls `run_comparison(context, experiment)`: the runs go through the
+library's engine (records in `RUN_DIR/experiments/`, `--resume` keeps the
+finished ones, `--workers N` spreads them over local processes), and the
+recipe reads the returned `Comparison`. `add_comparison` writes the same
+tables into every report: per-arm means with 95% intervals, paired
+differences against the reference arm, and a sentence per arm saying
+whether its difference is resolved at this number of seeds.
+"""
+
+import dataclasses
+import os
+import shutil
+import sys
+
+from keras_recipes.callbacks.atomic_files import atomic_path
+from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import option
+from keras_recipes.tuning import run_experiment
+from keras_recipes.tuning import seed_list
+from keras_recipes.tuning import statistics
+
+
+@dataclasses.dataclass
+class ComparisonConfig:
+    """Settings every comparison recipe shares (mix in before the data config)."""
+
+    seeds: int = option(3, "Seeds per arm (seed, seed+1, ...); every arm gets the same "
+                           "seeds, so differences are paired.", check=check_integer)
+    workers: int = option(1, "Local worker processes that share the runs "
+                             "(KerasTuner chief/worker on 127.0.0.1).", check=check_integer)
+    resume: bool = option(False, "Continue the interrupted comparison in --out: finished "
+                                 "runs are kept, the interrupted one is redone.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.resume and not self.out:
+            raise ValueError("--resume needs --out DIR, the directory of the comparison "
+                             "to continue.")
+
+    @property
+    def seed_list(self):
+        """The seeds of every arm: `seed, seed + 1, ...`."""
+        return seed_list(self.seed, self.seeds)
+
+
+def worker_command(recipe, config, out):
+    """The command that re-runs `recipe` with `config` as a worker of `out`."""
+    arguments = []
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        flag = "--" + field.name.replace("_", "-")
+        if field.name in ("out", "resume", "smoke", "workers", "verbose"):
+            continue
+        if isinstance(value, bool):
+            arguments.append(flag if value else "--no-" + flag[2:])
+        else:
+            arguments += [flag, "none" if value is None else str(value)]
+    return [sys.executable, "-m", f"keras_recipes.recipes.{recipe}", *arguments,
+            "--out", out, "--resume", "--no-smoke", "--verbose", "0"]
+
+
+def run_comparison(context, experiment):
+    """Runs an experiment's runs through the engine, in the run directory.
+
+    Args:
+        context: The recipe's `RunContext` (its config has `workers`).
+        experiment: The `Experiment`.
+
+    Returns:
+        The `Comparison`.
+    """
+    config = context.config
+    command = worker_command(context.recipe, config, context.shared_dir)
+    return run_experiment(experiment, context.path_shared("experiments"),
+                          workers=config.workers, worker_command=command,
+                          progress=bool(config.verbose))
+
+
+def write_runs(context, *comparisons):
+    """Writes `runs.csv` (one row per run of every comparison) and `curves.csv`."""
+    import pandas as pd
+
+    from keras_recipes.recipes.common.runs import write_text
+
+    rows = [row for comparison in comparisons for row in comparison.rows]
+    write_text(context.path("runs.csv"), pd.DataFrame(rows).to_csv(index=False))
+    curves = [comparison.curves_frame() for comparison in comparisons]
+    write_text(context.path("curves.csv"), pd.concat(curves).to_csv(index=False))
+
+
+def comparison_metrics(comparison, measures, **headline):
+    """`metrics.json` of a comparison: the one schema plus the recipe's headline keys."""
+    return {**comparison.to_metrics(measures), **headline}
+
+
+def add_comparison(report, comparison, measures, context=None, heading="Comparison"):
+    """Adds the per-arm intervals, paired differences and verdicts to a report.
+
+    Args:
+        report: The `Report`.
+        comparison: The `Comparison`.
+        measures: Measures to tabulate, such as `["test_accuracy",
+            "epochs_to_target"]`; the first also gets an interval figure.
+        context: The `RunContext`, to draw the interval figure into
+            `plots/`; `None` draws none. Defaults to `None`.
+        heading: Section heading. Defaults to `"Comparison"`.
+    """
+    n = len(comparison.seeds)
+    report.add_section(
+        heading,
+        f"Mean over {n} seeds with its {statistics.INTERVAL_NAME} in brackets "
+        f"(seeds {', '.join(map(str, comparison.seeds))}; every arm trained on the same "
+        "seeds).")
+    report.add_table(comparison.summary_rows(measures))
+    if len(comparison.arms) > 1:
+        report.add_text(
+            f"Paired differences against **{comparison.reference}**, seed by seed: the "
+            f"mean difference with its 95% interval, the {statistics.TEST_NAME}'s "
+            "p-value and how many seeds favour the arm. A difference is *resolved* when "
+            "its interval excludes zero.")
+        report.add_table(comparison.difference_rows(measures))
+        report.add_text("\n".join(f"- {sentence}" for sentence in
+                                  comparison.verdicts(measures[0])))
+    if context is not None:
+        path = figures.plot_intervals(comparison, measures[0],
+                                      context.plot_path(f"{comparison.experiment.name}_"
+                                                        f"{measures[0]}"))
+        report.add_plot(path, f"{measures[0]} per arm: mean, 95% interval and seeds")
+
+
+def save_best_model(context, comparison, measure=None):
+    """Copies the best arm's first-seed model to `model.keras` and returns its arm."""
+    best = comparison.best_arm(measure)
+    source = comparison.model_path(best)
+    if best is None or not os.path.exists(source):
+        return None
+    with atomic_path(context.path("model.keras")) as temporary:
+        shutil.copyfile(source, temporary)
+    return best

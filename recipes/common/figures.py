@@ -1,0 +1,131 @@
+"""The figures of the recipes' reports, drawn on `matplotlib.figure.Figure`.
+
+Nothing here touches pyplot or `matplotlib.use`, so importing it never
+changes a notebook user's plotting backend: each function builds a
+`Figure`, saves it as PNG and returns the path.
+"""
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from keras_recipes.tuning import format_interval
+
+
+def new_figure(width=7, height=4.2, columns=1):
+    """Returns a `Figure` and a list of `columns` axes side by side."""
+    figure = Figure(figsize=(width, height))
+    axes = figure.subplots(1, columns, squeeze=False)[0]
+    return figure, list(axes)
+
+
+def save_figure(figure, path):
+    """Lays a figure out, saves it as a PNG and returns `path`."""
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def plot_curves(curves, metric, path, x_axis="epoch", log_y=False, title=None):
+    """Overlays one metric's curve per arm, against epochs or seconds.
+
+    Args:
+        curves: A dict `{label: [history, ...]}`; several histories (seeds)
+            per label are drawn as a mean line with a min-max band against
+            epochs, and one line per seed against seconds.
+        metric: History key to plot, such as `"val_loss"`.
+        path: PNG path to write.
+        x_axis: `"epoch"` or `"seconds"`. Defaults to `"epoch"`.
+        log_y: Whether to use a log scale for the metric. Defaults to `False`.
+        title: Figure title. Defaults to `None` (the metric's name).
+
+    Returns:
+        `path`.
+
+    Raises:
+        ValueError: If `x_axis` is neither `"epoch"` nor `"seconds"`.
+    """
+    if x_axis not in ("epoch", "seconds"):
+        raise ValueError(
+            f"The 'x_axis' parameter must be 'epoch' or 'seconds'. Got {x_axis!r} instead.")
+    figure, (axis,) = new_figure()
+    for index, (label, histories) in enumerate(curves.items()):
+        histories = [h for h in histories if h.get(metric)]
+        color = f"C{index % 10}"
+        style = "-" if index < 10 else "--"
+        if not histories:
+            continue
+        if x_axis == "seconds":
+            for number, history in enumerate(histories):
+                axis.plot(history["seconds"], history[metric], alpha=0.8, color=color,
+                          linestyle=style, label=label if number == 0 else None)
+            continue
+        length = min(len(h[metric]) for h in histories)
+        stacked = np.array([h[metric][:length] for h in histories], dtype="float64")
+        epochs = np.arange(1, length + 1)
+        axis.plot(epochs, stacked.mean(axis=0), color=color, linestyle=style, label=label)
+        if len(histories) > 1:
+            axis.fill_between(epochs, stacked.min(axis=0), stacked.max(axis=0),
+                              color=color, alpha=0.15)
+    axis.set_xlabel("epoch" if x_axis == "epoch" else "wall-clock seconds")
+    axis.set_ylabel(metric)
+    if log_y:
+        axis.set_yscale("log")
+    axis.set_title(title or metric)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small", ncol=2)
+    return save_figure(figure, path)
+
+
+def plot_intervals(comparison, measure, path, title=None):
+    """Draws each arm's mean and 95% interval of a measure, seeds as dots.
+
+    The reference arm's mean is a dashed line, so an interval that crosses
+    it reads at a glance as "not told apart on these seeds" (the paired
+    test in the report is the exact statement).
+
+    Args:
+        comparison: A `keras_recipes.tuning.Comparison`.
+        measure: A measure of its rows, such as `"test_accuracy"`.
+        path: PNG path to write.
+        title: Figure title. Defaults to `None` (the measure's name).
+
+    Returns:
+        `path`.
+    """
+    arms = comparison.arms
+    figure, (axis,) = new_figure(width=max(5.0, 0.8 * len(arms) + 2), height=4.0)
+    for position, arm in enumerate(arms):
+        summary = comparison.summary(measure, arm)
+        values = [v for v in comparison.values(measure, arm)
+                  if v is not None and math.isfinite(v)]
+        axis.scatter([position] * len(values), values, color="0.6", s=14, zorder=2)
+        if summary["n"] == 0:
+            continue
+        low, high = summary["ci_low"], summary["ci_high"]
+        if math.isnan(low):
+            low = high = summary["mean"]
+        axis.errorbar([position], [summary["mean"]],
+                      yerr=[[summary["mean"] - low], [high - summary["mean"]]],
+                      fmt="o", color=f"C{position % 10}", capsize=5, zorder=3)
+    reference = comparison.summary(measure, comparison.reference)["mean"]
+    if math.isfinite(reference):
+        axis.axhline(reference, color="0.4", linestyle="--", linewidth=1,
+                     label=f"{comparison.reference} mean")
+        axis.legend(fontsize="small")
+    axis.set_xticks(range(len(arms)), arms, rotation=30, ha="right")
+    axis.set_ylabel(measure)
+    axis.set_title(title or f"{measure}: mean and 95% interval over "
+                   f"{len(comparison.seeds)} seeds")
+    axis.grid(alpha=0.3, axis="y")
+    return save_figure(figure, path)
+
+
+def interval_caption(comparison, measure):
+    """A caption naming the best arm and its interval on `measure`."""
+    best = comparison.best_arm(measure)
+    if best is None:
+        return f"{measure} per arm"
+    return (f"{measure} per arm (best: {best}, "
+            f"{format_interval(comparison.summary(measure, best))})")
