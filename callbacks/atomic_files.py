@@ -48,9 +48,12 @@ def write_text(path, text):
             file.write(text)
 
 
-def write_json(path, data):
-    """Writes JSON atomically; NumPy values and non-finite floats are handled."""
-    write_text(path, json.dumps(jsonable(data), indent=2, sort_keys=True) + "\n")
+def write_json(path, data, sort_keys=True):
+    """Writes JSON atomically; NumPy values and non-finite floats are handled.
+
+    `sort_keys=False` keeps the dict's own order (a run record's columns).
+    """
+    write_text(path, json.dumps(jsonable(data), indent=2, sort_keys=sort_keys) + "\n")
 
 
 def read_json(path):

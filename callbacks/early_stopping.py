@@ -1,6 +1,32 @@
-import math
+import warnings
 
 import keras
+import numpy as np
+
+
+def monitored_scalar(value, monitor, warned):
+    """A monitored log value as one float: vectors (per-class metrics) by their mean.
+
+    Args:
+        value: The logged value (a number, an array or `None`).
+        monitor: Its name, for the warning.
+        warned: A set of monitor names already warned about; updated.
+
+    Returns:
+        A float, or `None` when `value` is `None`.
+    """
+    if value is None:
+        return None
+    array = np.asarray(keras.ops.convert_to_numpy(value), dtype="float64")
+    if array.ndim == 0:
+        return float(array)
+    if monitor not in warned:
+        warned.add(monitor)
+        warnings.warn(
+            f"`{monitor}` has {array.size} values (a per-class metric such as "
+            "F1Score(average=None)); monitoring their mean. Give the metric an "
+            "`average=` to choose the reduction yourself.", stacklevel=3)
+    return float(np.mean(array))
 
 
 class EarlyStopping(keras.callbacks.EarlyStopping):
@@ -16,6 +42,10 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
       as a minimized quantity exceeds `k` times its best value.
     - `get_state()` / `set_state()`: the counters as a JSON-friendly dict,
       so `TrainingCheckpoint` can resume a run where it left off.
+
+    A vector-valued monitor (a per-class metric such as
+    `keras.metrics.F1Score()` with its default `average=None`) is monitored
+    by its mean, with a warning, where Keras's own callback fails.
 
     The two failure stops ignore `min_epochs`: a run that has produced NaN or
     blown up will not recover by waiting. With `restore_best_weights=True`
@@ -95,6 +125,11 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self.stop_on_non_finite = stop_on_non_finite
         self.divergence_factor = divergence_factor
         self._resumed_state = None
+        self._warned_vectors = set()
+
+    def get_monitor_value(self, logs):
+        return monitored_scalar(super().get_monitor_value(logs), self.monitor,
+                                self._warned_vectors)
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -103,9 +138,10 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             self._resumed_state = None
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = monitored_scalar((logs or {}).get(self.monitor), self.monitor,
+                                   self._warned_vectors)
         if current is not None and epoch >= self.start_from_epoch:
-            if self.stop_on_non_finite and not math.isfinite(current):
+            if self.stop_on_non_finite and not np.isfinite(current):
                 self._stop(epoch, f"{self.monitor} is {current}")
                 return
         already_stopping = self.model.stop_training

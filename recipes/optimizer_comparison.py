@@ -276,6 +276,9 @@ def run(config):
                            "tried rate (one seed).")
         report.add_table(search.rows, ["optimizer", "learning_rate", "final_val_loss",
                                        "best_val_accuracy", "diverged", "train_seconds"])
+        report.add_plot(figures.plot_learning_rate_search(
+            search.rows, context.plot_path("learning_rate_search")),
+            "Learning-rate search: validation loss after the search budget")
     add_baselines(report, dataset, MEASURES, seed=config.seed)
     add_figures(report, context, comparison)
     best = save_best_model(context, comparison)

@@ -37,7 +37,7 @@ def failure_path(directory, arm, seed):
 
 def write_record(directory, arm, seed, record):
     """Writes a run's record atomically and clears an earlier failure."""
-    write_json(record_path(directory, arm, seed), record)
+    write_json(record_path(directory, arm, seed), record, sort_keys=False)
     if os.path.exists(failure_path(directory, arm, seed)):
         os.remove(failure_path(directory, arm, seed))
 

@@ -129,8 +129,9 @@ def describe_difference(name, reference, metric, difference, digits=3):
 
     Example:
 
-    >>> describe_difference("sgd", "adam", "test_accuracy", paired_difference(...))
-    'sgd - adam on test_accuracy: +0.004 [-0.002, +0.010], p = 0.21 (paired t-test), 2 of 3 seeds better: not resolved at 3 seeds.'
+    >>> describe_difference("sgd", "adam", "test_accuracy",
+    ...                     paired_difference([0.97, 0.95, 0.96], [0.96, 0.96, 0.95]))
+    'sgd - adam on test_accuracy: +0.00333 [-0.0254, +0.032], p = 0.67 (paired t-test), 2 of 3 seeds better: not resolved at 3 seeds.'
     """
     n = difference["n"]
     if n < 2:

@@ -10,7 +10,6 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from keras_recipes.tuning import format_interval
 
 
 def new_figure(width=7, height=4.2, columns=1):
@@ -122,10 +121,37 @@ def plot_intervals(comparison, measure, path, title=None):
     return save_figure(figure, path)
 
 
-def interval_caption(comparison, measure):
-    """A caption naming the best arm and its interval on `measure`."""
-    best = comparison.best_arm(measure)
-    if best is None:
-        return f"{measure} per arm"
-    return (f"{measure} per arm (best: {best}, "
-            f"{format_interval(comparison.summary(measure, best))})")
+def plot_learning_rate_search(trials, path, metric="final_val_loss", log_y=True,
+                              title="Learning-rate search"):
+    """Draws a search score against the learning rate, one line per optimizer.
+
+    Args:
+        trials: Dicts with `"optimizer"`, `"learning_rate"` and `metric` keys
+            (non-finite scores are drawn as gaps), such as a search
+            comparison's `rows`.
+        path: PNG path to write.
+        metric: Key of the score to plot. Defaults to `"final_val_loss"`.
+        log_y: Whether to use a log scale for the score. Defaults to `True`.
+        title: Figure title. Defaults to `"Learning-rate search"`.
+
+    Returns:
+        `path`.
+    """
+    figure, (axis,) = new_figure()
+    names = list(dict.fromkeys(trial["optimizer"] for trial in trials))
+    for index, name in enumerate(names):
+        rows = sorted((t for t in trials if t["optimizer"] == name),
+                      key=lambda t: t["learning_rate"])
+        scores = [row[metric] if row[metric] is not None and math.isfinite(row[metric])
+                  else float("nan") for row in rows]
+        axis.plot([row["learning_rate"] for row in rows], scores, marker="o", label=name,
+                  color=f"C{index % 10}", linestyle="-" if index < 10 else "--")
+    axis.set_xscale("log")
+    if log_y:
+        axis.set_yscale("log")
+    axis.set_xlabel("learning rate")
+    axis.set_ylabel(metric)
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small", ncol=2)
+    return save_figure(figure, path)

@@ -3,8 +3,6 @@
 Training itself is library code: `keras_recipes.tuning.fit_with_optimizer`.
 """
 
-import math
-
 import numpy as np
 
 from keras_recipes.recipes.common.config import check_integer
@@ -101,47 +99,3 @@ def learning_rate_grid(optimizer, size=5):
         return [float(spec.learning_rate.default)]
     values = np.geomspace(spec.learning_rate.low, spec.learning_rate.high, size)
     return [float(f"{value:.3g}") for value in values]
-
-
-def plot_learning_rate_search(trials, path, metric="final_val_loss", log_y=True,
-                              title="Learning-rate search"):
-    """Draws a search score against the learning rate, one line per optimizer.
-
-    Args:
-        trials: A list of dicts with `"optimizer"`, `"learning_rate"` and
-            `metric` keys (non-finite scores are drawn as gaps).
-        path: PNG path to write.
-        metric: Key of the score to plot. Defaults to `"final_val_loss"`.
-        log_y: Whether to use a log scale for the score. Defaults to `True`.
-        title: Figure title. Defaults to `"Learning-rate search"`.
-
-    Returns:
-        `path`.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(7, 4.2))
-    names = list(dict.fromkeys(trial["optimizer"] for trial in trials))
-    for index, name in enumerate(names):
-        rows = sorted((t for t in trials if t["optimizer"] == name),
-                      key=lambda t: t["learning_rate"])
-        rates = [row["learning_rate"] for row in rows]
-        scores = [row[metric] if row[metric] is not None and math.isfinite(row[metric])
-                  else float("nan") for row in rows]
-        axis.plot(rates, scores, marker="o", label=name, color=f"C{index % 10}",
-                  linestyle="-" if index < 10 else "--")
-    axis.set_xscale("log")
-    if log_y:
-        axis.set_yscale("log")
-    axis.set_xlabel("learning rate")
-    axis.set_ylabel(metric)
-    axis.set_title(title)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize="small", ncol=2)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path

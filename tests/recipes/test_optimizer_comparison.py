@@ -34,47 +34,61 @@ def table_rows(report, first_column):
     return rows
 
 
-def test_the_table_has_one_row_per_optimizer(result):
+def test_the_table_has_one_row_per_optimizer_with_intervals(result):
     report = open(result.report_path).read()
-    rows = table_rows(report, "optimizer | learning_rate")
+    rows = table_rows(report, "arm | optimizer")
     assert [row[0] for row in rows] == list(NAMES)
+    assert all("[" in row[3] for row in rows), "test accuracy is shown with its interval"
     claimed = table_rows(report, "optimizer | claimed")
     assert [row[0] for row in claimed] == list(NAMES)
     assert claimed[1][1] == get_optimizer_spec("adam").fits
+    differences = table_rows(report, "arm | measure")
+    assert {row[0] for row in differences} == {"sgd", "lbfgs"}  # adam is the reference
+    assert "paired t-test" in report and "LogisticRegression" in report
 
 
-def test_metrics_have_headline_and_per_optimizer_keys(result):
+def test_metrics_follow_the_comparison_schema(result):
     metrics = result.metrics
-    assert metrics["best_optimizer"] in NAMES
+    assert metrics["reference"] == "adam" and metrics["seeds"] == [42, 43]
+    assert metrics["best_optimizer"] in NAMES and metrics["best_arm"] in NAMES
     assert metrics["train_seconds"] > 0
     for name in NAMES:
-        assert 0 <= metrics[f"{name}_test_accuracy_mean"] <= 1
-        assert metrics[f"{name}_test_accuracy_std"] >= 0
-        assert metrics[f"{name}_diverged_seeds"] == 0
+        accuracy = metrics["arms"][name]["test_accuracy"]
+        assert 0 <= accuracy["mean"] <= 1 and accuracy["n"] == 2
+        assert accuracy["ci_low"] <= accuracy["mean"] <= accuracy["ci_high"]
+    for name in ("sgd", "lbfgs"):
+        assert metrics["differences"][name]["test_accuracy"]["n"] == 2
     saved = json.load(open(os.path.join(result.run_dir, "metrics.json")))
     assert saved["best_optimizer"] == metrics["best_optimizer"]
+
+
+def test_the_best_optimizer_model_is_saved_and_reloads(result):
+    import keras
+
+    model = keras.saving.load_model(os.path.join(result.run_dir, "model.keras"))
+    assert model.output_shape[-1] == 1  # breast_cancer is binary
 
 
 def test_the_search_picks_a_learning_rate_inside_the_registry_range(result):
     for name in ("sgd", "adam"):
         spec = get_optimizer_spec(name).learning_rate
-        rate = result.metrics[f"{name}_learning_rate"]
-        assert spec.low * 0.999 <= rate <= spec.high * 1.001
+        rate = result.metrics["tuned_learning_rates"][name]
         assert rate in (pytest.approx(spec.low), pytest.approx(spec.high))  # grid of 2
-    assert result.metrics["lbfgs_learning_rate"] is None
+    assert result.metrics["tuned_learning_rates"]["lbfgs"] is None
 
 
 def test_every_seed_of_every_optimizer_is_recorded(result):
     runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
-    assert runs.groupby("optimizer").size().to_dict() == {name: 2 for name in NAMES}
+    runs = runs[runs["experiment"] == "optimizers"]
+    assert runs.groupby("arm").size().to_dict() == {name: 2 for name in NAMES}
     assert sorted(set(runs["seed"])) == [42, 43]
     # The target of 0.5 is easy: every run reaches it in its first epoch or two.
     assert runs["epochs_to_target"].between(1, 2).all()
 
 
-def test_plots_cover_epochs_seconds_and_the_search(result):
+def test_plots_cover_epochs_seconds_and_the_intervals(result):
     for plot in ("loss_vs_epoch", "loss_vs_seconds", "val_accuracy_vs_epoch",
-                 "learning_rate_search"):
+                 "optimizers_test_accuracy", "learning_rate_search"):
         assert os.path.getsize(os.path.join(result.run_dir, "plots", f"{plot}.png")) > 0
 
 

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from keras_recipes.recipes.common.datasets import split_dataset
+from keras_recipes.recipes.common.figures import plot_learning_rate_search
 from keras_recipes.recipes.common.optimizer_runs import CLASSIC_OPTIMIZERS
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
-from keras_recipes.recipes.common.optimizer_runs import fit_with_optimizer
-from keras_recipes.recipes.common.optimizer_runs import history_diverged
 from keras_recipes.recipes.common.optimizer_runs import learning_rate_grid
 from keras_recipes.recipes.common.optimizer_runs import parse_optimizer_names
-from keras_recipes.recipes.common.optimizer_runs import plot_learning_rate_search
 from keras_recipes.recipes.common.tabular import build_tabular_model
+from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import get_optimizer_spec
+from keras_recipes.tuning import history_diverged
 from keras_recipes.tuning import list_optimizers
 
 
