@@ -1,4 +1,11 @@
-"""A registry of learning rate schedules, built from one learning rate."""
+"""A registry of learning rate schedules, built from one learning rate.
+
+One record per schedule (description and builder), like the optimizer
+registry: a new schedule is one entry, and an unknown name raises.
+"""
+
+import dataclasses
+import typing
 
 import keras
 
@@ -6,14 +13,55 @@ from keras_recipes.callbacks.cyclical_learning_rate import CyclicalLearningRate
 from keras_recipes.callbacks.linear_warmup import LinearWarmup
 from keras_recipes.callbacks.one_cycle import OneCycle
 
+def _one_cycle(learning_rate, total_steps, warmup_steps):
+    fraction = warmup_steps / total_steps if warmup_steps else 0.3
+    return OneCycle(learning_rate, total_steps, warmup_fraction=fraction)
+
+
+def _cosine(learning_rate, total_steps, warmup_steps):
+    if not warmup_steps:
+        return keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, total_steps - warmup_steps, warmup_target=learning_rate,
+        warmup_steps=warmup_steps)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Schedule:
+    """Registry record: what the schedule does and how it is built.
+
+    `build(learning_rate, steps)` gets the decay steps (after any warmup,
+    which `LinearWarmup` adds), unless `own_warmup`: then it gets
+    `(learning_rate, total_steps, warmup_steps)` and handles warmup itself.
+    """
+
+    description: str
+    build: typing.Callable
+    own_warmup: bool = False
+
+
 _SCHEDULES = {
-    "constant": "The rate stays at `learning_rate`.",
-    "step": "Keras `ExponentialDecay(staircase=True)`: x0.1 at 1/3 and 2/3.",
-    "exponential": "Keras `ExponentialDecay`: smooth decay to 1% at the end.",
-    "cosine": "Keras `CosineDecay`: cosine decay to 0 (built-in warmup).",
-    "cosine_restarts": "Keras `CosineDecayRestarts`: 3 cycles, each 2x longer.",
-    "one_cycle": "`OneCycle`: warmup to `learning_rate`, then anneal.",
-    "cyclical": "`CyclicalLearningRate`: triangular cycles, 4 per training.",
+    "constant": _Schedule("The rate stays at `learning_rate`.",
+                          lambda rate, steps: rate),
+    "step": _Schedule(
+        "Keras `ExponentialDecay(staircase=True)`: x0.1 at 1/3 and 2/3.",
+        lambda rate, steps: keras.optimizers.schedules.ExponentialDecay(
+            rate, max(steps // 3, 1), 0.1, staircase=True)),
+    "exponential": _Schedule(
+        "Keras `ExponentialDecay`: smooth decay to 1% at the end.",
+        lambda rate, steps: keras.optimizers.schedules.ExponentialDecay(rate, steps, 0.01)),
+    "cosine": _Schedule("Keras `CosineDecay`: cosine decay to 0 (built-in warmup).",
+                        _cosine, own_warmup=True),
+    "cosine_restarts": _Schedule(
+        "Keras `CosineDecayRestarts`: 3 cycles, each 2x longer.",
+        lambda rate, steps: keras.optimizers.schedules.CosineDecayRestarts(
+            rate, max(steps // 7, 1), t_mul=2.0)),
+    "one_cycle": _Schedule("`OneCycle`: warmup to `learning_rate`, then anneal.",
+                           _one_cycle, own_warmup=True),
+    "cyclical": _Schedule(
+        "`CyclicalLearningRate`: triangular cycles, 4 per training.",
+        lambda rate, steps: CyclicalLearningRate(rate / 10, rate,
+                                                 step_size=max(steps // 8, 1))),
 }
 
 
@@ -71,8 +119,7 @@ def create_schedule(name, learning_rate, total_steps, warmup_steps=0):
     """
     if name not in _SCHEDULES:
         raise ValueError(
-            f"Unknown schedule '{name}'. Valid names: {list_schedules()}. "
-            f"Received: name={name}"
+            f"Unknown schedule {name!r}. Valid names: {', '.join(list_schedules())}."
         )
     if learning_rate <= 0:
         raise ValueError(
@@ -84,42 +131,8 @@ def create_schedule(name, learning_rate, total_steps, warmup_steps=0):
             f"warmup_steps={warmup_steps}, total_steps={total_steps}"
         )
     learning_rate = float(learning_rate)
-    if name == "one_cycle":
-        fraction = warmup_steps / total_steps if warmup_steps else 0.3
-        return OneCycle(learning_rate, total_steps, warmup_fraction=fraction)
-    if name == "cosine":
-        if not warmup_steps:
-            return keras.optimizers.schedules.CosineDecay(
-                learning_rate, total_steps
-            )
-        return keras.optimizers.schedules.CosineDecay(
-            0.0,
-            total_steps - warmup_steps,
-            warmup_target=learning_rate,
-            warmup_steps=warmup_steps,
-        )
-    decay_steps = total_steps - warmup_steps
-    schedule = _decay_schedule(name, learning_rate, decay_steps)
-    if not warmup_steps:
-        return schedule
-    return LinearWarmup(schedule, warmup_steps)
-
-
-def _decay_schedule(name, learning_rate, decay_steps):
-    schedules = keras.optimizers.schedules
-    if name == "constant":
-        return learning_rate
-    if name == "step":
-        return schedules.ExponentialDecay(
-            learning_rate, max(decay_steps // 3, 1), 0.1, staircase=True
-        )
-    if name == "exponential":
-        return schedules.ExponentialDecay(learning_rate, decay_steps, 0.01)
-    if name == "cosine_restarts":
-        return schedules.CosineDecayRestarts(
-            learning_rate, max(decay_steps // 7, 1), t_mul=2.0
-        )
-    # "cyclical"
-    return CyclicalLearningRate(
-        learning_rate / 10, learning_rate, step_size=max(decay_steps // 8, 1)
-    )
+    record = _SCHEDULES[name]
+    if record.own_warmup:
+        return record.build(learning_rate, total_steps, warmup_steps)
+    schedule = record.build(learning_rate, total_steps - warmup_steps)
+    return LinearWarmup(schedule, warmup_steps) if warmup_steps else schedule

@@ -344,8 +344,7 @@ def get_optimizer_spec(name):
     """
     if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(
-            f"Unknown optimizer. Expected one of {list_optimizers()}. "
-            f"Received: name={name!r}"
+            f"Unknown optimizer {name!r}. Valid names: {', '.join(list_optimizers())}."
         )
     return _REGISTRY[name]
 

@@ -1,5 +1,8 @@
 """Sweep results: the trial table, its CSV/JSON export and its plots.
 
+The plots draw on `matplotlib.figure.Figure` and never touch pyplot, so
+importing the library leaves a notebook's plotting backend alone.
+
 Every function takes the trial records of a sweep (`trial_records`), so it
 works the same on a running, finished or resumed sweep, and on the records
 of a distributed one.
@@ -9,16 +12,12 @@ import json
 import math
 import os
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from keras_recipes.callbacks.atomic_files import jsonable  # noqa: E402
-from keras_recipes.callbacks.atomic_files import write_text as write_text_atomic  # noqa: E402
+from keras_recipes.callbacks.atomic_files import jsonable
+from keras_recipes.callbacks.atomic_files import write_text
 
 _SCORED = ("completed", "pruned")
 _COLUMNS = ("trial_id", "status", "score", "score_std", "epochs_run", "seconds")
@@ -82,8 +81,8 @@ def write_trials(records, directory, direction="max"):
     frame = trials_frame(records, direction)
     csv_path = os.path.join(directory, "trials.csv")
     json_path = os.path.join(directory, "trials.json")
-    write_text_atomic(csv_path, frame.to_csv(index=False))
-    write_text_atomic(json_path, json.dumps(jsonable(list(records)), indent=1,
+    write_text(csv_path, frame.to_csv(index=False))
+    write_text(json_path, json.dumps(jsonable(list(records)), indent=1,
                                             sort_keys=True) + "\n")
     return csv_path, json_path
 
@@ -131,7 +130,8 @@ def plot_objective_by_trial(records, objective, path, direction="max"):
     Returns:
         `path`.
     """
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure = Figure(figsize=(7, 4))
+    axis = figure.subplots()
     numbers = np.arange(1, len(records) + 1)
     scores = np.array([_number(r.get("score")) for r in records])
     scored = np.array([r["status"] in _SCORED for r in records], dtype=bool)
@@ -182,8 +182,8 @@ def plot_hyperparameters(records, objective, path, max_panels=12):
                                       for r in scored}) > 1][:max_panels]
     columns = min(len(names), 3) or 1
     rows = max(math.ceil(len(names) / columns), 1)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows),
-                                squeeze=False)
+    figure = Figure(figsize=(4.2 * columns, 3.2 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for axis, name in zip(axes.flat, names):
         pairs = [(r["hyperparameters"][name], _number(r["score"])) for r in scored
                  if name in r["hyperparameters"]]
@@ -227,7 +227,8 @@ def plot_anytime(sweeps, path, by="epochs", objective="score", direction="max",
     Returns:
         `path`.
     """
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure = Figure(figsize=(7, 4))
+    axis = figure.subplots()
     if log_y:
         axis.set_yscale("log")
     for label, records in sweeps.items():
@@ -251,5 +252,4 @@ def _number(value):
 def _save(figure, path):
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return path

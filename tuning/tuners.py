@@ -400,8 +400,7 @@ def check_tuner_arguments(name, max_trials, max_epochs=None, splits=None, prune=
         )
     if name not in _TUNERS:
         raise ValueError(
-            f"Unknown tuner {name!r}. Expected one of {list_tuners()}. "
-            f"Received: name={name!r}"
+            f"Unknown tuner {name!r}. Valid names: {', '.join(list_tuners())}."
         )
     if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
         raise ValueError(

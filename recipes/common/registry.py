@@ -60,5 +60,5 @@ def load_recipe(name):
 def _check_name(name):
     names = list_recipes()
     if name not in names:
-        raise ValueError(f"Unknown recipe {name!r}. Recipes: {', '.join(names)}.")
+        raise ValueError(f"Unknown recipe {name!r}. Valid names: {', '.join(names)}.")
     return name

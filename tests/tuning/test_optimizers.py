@@ -163,10 +163,10 @@ def test_specs_are_read_only():
 
 @pytest.mark.parametrize("call", [get_optimizer_spec, create_optimizer, is_keras_optimizer])
 def test_unknown_name_lists_the_valid_names(call):
-    with pytest.raises(ValueError, match="name='adamm'") as info:
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'. Valid names: ") as info:
         call("adamm")
     for name in list_optimizers():
-        assert repr(name) in str(info.value)
+        assert name in str(info.value)
 
 
 def test_name_that_is_not_a_string_is_rejected():
