@@ -32,7 +32,6 @@ from keras_recipes.callbacks.stochastic_weight_averaging import (
     StochasticWeightAveraging,
 )
 from keras_recipes.callbacks.time_budget import TimeBudget
-from keras_recipes.callbacks.tqdm_progress import TqdmProgress
 from keras_recipes.callbacks.training_checkpoint import TrainingCheckpoint
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "ReduceLROnPlateau",
     "StochasticWeightAveraging",
     "TimeBudget",
-    "TqdmProgress",
     "TrainingCheckpoint",
     "create_schedule",
     "find_learning_rate",

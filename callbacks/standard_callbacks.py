@@ -9,7 +9,6 @@ from keras_recipes.callbacks.early_stopping import EarlyStopping
 from keras_recipes.callbacks.learning_rate_logger import LearningRateLogger
 from keras_recipes.callbacks.nan_guard import NaNGuard
 from keras_recipes.callbacks.time_budget import TimeBudget
-from keras_recipes.callbacks.tqdm_progress import TqdmProgress
 from keras_recipes.callbacks.training_checkpoint import TrainingCheckpoint
 
 
@@ -36,7 +35,8 @@ def standard_callbacks(
        and the last epoch, crash-safe, never with non-finite weights.
     5. `keras.callbacks.CSVLogger(run_dir/history.csv)`, appending on resume.
     6. `TimeBudget(time_budget)`, if `time_budget` is set.
-    7. `TqdmProgress()`, if `progress` (then call `fit(verbose=0)`).
+    7. tqdm's `TqdmCallback(verbose=0)`, one bar over the epochs, if
+       `progress` (then call `fit(verbose=0)`).
     8. `TrainingCheckpoint(run_dir/resume, ...)`, if `resume`: tracks the
        states of early stopping, the checkpoint and the time budget.
 
@@ -100,7 +100,9 @@ def standard_callbacks(
         callbacks.append(TimeBudget(time_budget))
         stateful.append(callbacks[-1])
     if progress:
-        callbacks.append(TqdmProgress())
+        from tqdm.keras import TqdmCallback
+
+        callbacks.append(TqdmCallback(verbose=0))
     if resume:
         callbacks.append(
             TrainingCheckpoint(os.path.join(run_dir, "resume"), callbacks=stateful)

@@ -1,13 +1,13 @@
 import csv
 
 import keras
+from tqdm.keras import TqdmCallback
 
 from keras_recipes.callbacks import AtomicCheckpoint
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.callbacks import LearningRateLogger
 from keras_recipes.callbacks import NaNGuard
 from keras_recipes.callbacks import TimeBudget
-from keras_recipes.callbacks import TqdmProgress
 from keras_recipes.callbacks import TrainingCheckpoint
 from keras_recipes.callbacks import create_schedule
 from keras_recipes.callbacks import resume_training
@@ -30,7 +30,7 @@ def test_full_stack_order(tmp_path):
         tmp_path, resume=True, time_budget=60, progress=True
     )
     last_three = [type(c) for c in callbacks][-3:]
-    assert last_three == [TimeBudget, TqdmProgress, TrainingCheckpoint]
+    assert last_three == [TimeBudget, TqdmCallback, TrainingCheckpoint]
     tracked = [type(c) for c in callbacks[-1].callbacks]
     assert tracked == [EarlyStopping, AtomicCheckpoint, TimeBudget]
 
