@@ -103,6 +103,13 @@ def take_rows(x, indices):
     return ops.take(x, indices, axis=0)
 
 
+def concatenate_rows(parts):
+    """Stacks the rows of several arrays (or backend tensors, such as string columns)."""
+    if all(isinstance(part, np.ndarray) for part in parts):
+        return np.concatenate(parts)
+    return ops.concatenate([ops.convert_to_tensor(part) for part in parts], axis=0)
+
+
 def cross_validate(fit_fold, x, y, splits, score):
     """Trains one configuration on each fold and scores it.
 

@@ -16,19 +16,16 @@ Example:
 
 import dataclasses
 
-import matplotlib
+import numpy as np
+from sklearn.model_selection import train_test_split
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.model_selection import KFold  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-from keras_recipes.recipes.common.config import check_integer  # noqa: E402
-from keras_recipes.recipes.common.splits import holdout_indices  # noqa: E402
-from keras_recipes.recipes.common.splits import take_rows  # noqa: E402
+from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.figures import new_figure
+from keras_recipes.recipes.common.figures import save_figure
+from keras_recipes.recipes.common.splits import holdout_indices
+from keras_recipes.tuning.cv import concatenate_rows
+from keras_recipes.tuning.cv import fold_indices
+from keras_recipes.tuning.cv import take_rows
 
 
 def all_rows(dataset):
@@ -44,19 +41,11 @@ def all_rows(dataset):
     parts = [dataset.x_train, dataset.x_val, dataset.x_test]
     y = np.concatenate([dataset.y_train, dataset.y_val, dataset.y_test])
     if isinstance(dataset.x_train, dict):
-        x = {name: _concatenate([part[name] for part in parts])
+        x = {name: concatenate_rows([part[name] for part in parts])
              for name in dataset.x_train}
     else:
-        x = _concatenate(parts)
+        x = concatenate_rows(parts)
     return x, y
-
-
-def _concatenate(columns):
-    if all(isinstance(column, np.ndarray) for column in columns):
-        return np.concatenate(columns)
-    import tensorflow as tf  # Only string columns are tensors (see csv_data).
-
-    return tf.concat(columns, axis=0)
 
 
 def check_folds(y, folds, stratify):
@@ -91,32 +80,6 @@ def check_folds(y, folds, stratify):
             f"{len(y)} rows. Got folds={folds} instead.")
 
 
-def fold_indices(y, folds, stratify, seed=42):
-    """Returns the `(training, held_out)` row indices of each of `folds` folds.
-
-    Classification targets use `StratifiedKFold` (every fold keeps the class
-    proportions), regression targets `KFold`; both shuffle with `seed`.
-
-    Args:
-        y: The target of all rows.
-        folds: Number of folds, an integer >= 2.
-        stratify: Whether to stratify on `y`.
-        seed: Shuffling seed. Defaults to `42`.
-
-    Returns:
-        A list of `folds` pairs of index arrays; the held-out parts are
-        disjoint and together cover every row once.
-
-    Raises:
-        ValueError: See `check_folds`.
-    """
-    check_folds(y, folds, stratify)
-    splitter = (StratifiedKFold if stratify else KFold)(
-        n_splits=int(folds), shuffle=True, random_state=seed)
-    return [(train, held_out) for train, held_out in
-            splitter.split(np.zeros(len(y)), y)]
-
-
 def kfold_datasets(dataset, folds=5, seed=42, validation_fraction=0.15):
     """Splits a dataset's rows into one `Dataset` per fold.
 
@@ -141,9 +104,10 @@ def kfold_datasets(dataset, folds=5, seed=42, validation_fraction=0.15):
     """
     x, y = all_rows(dataset)
     stratify = dataset.task != "regression"
+    check_folds(y, folds, stratify)
     result = []
     for index, (training, held_out) in enumerate(
-            fold_indices(y, folds, stratify, seed)):
+            fold_indices(y, folds, stratify=stratify, seed=seed)):
         train, validation = train_test_split(
             training, test_size=validation_fraction, random_state=seed,
             stratify=y[training] if stratify else None)
@@ -197,7 +161,7 @@ def plot_fold_scores(fold_scores, holdout_scores, metric, path):
         `path`.
     """
     fold_scores = np.asarray(fold_scores, dtype="float64")
-    figure, axis = plt.subplots(figsize=(7, 4.2))
+    figure, (axis,) = new_figure()
     positions = np.arange(1, len(fold_scores) + 1)
     axis.bar(positions, fold_scores, color="C0", alpha=0.75, label="fold score")
     mean, std = fold_scores.mean(), fold_scores.std()
@@ -218,7 +182,4 @@ def plot_fold_scores(fold_scores, holdout_scores, metric, path):
     axis.set_title(f"Cross-validation vs holdout: {metric}")
     axis.grid(alpha=0.3, axis="y")
     axis.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

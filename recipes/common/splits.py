@@ -3,29 +3,7 @@
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-
-def take_rows(x, indices):
-    """Selects rows from an array or from every column of a dict of arrays.
-
-    Args:
-        x: A NumPy array, or a dict mapping input names to arrays (or
-            TensorFlow string tensors) with the same number of rows.
-        indices: Integer row indices.
-
-    Returns:
-        The selected rows, in the same container type as `x`.
-    """
-    if isinstance(x, dict):
-        return {name: _take(column, indices) for name, column in x.items()}
-    return _take(x, indices)
-
-
-def _take(column, indices):
-    if isinstance(column, np.ndarray):
-        return column[indices]
-    import tensorflow as tf  # Only string columns are tensors (see csv_data).
-
-    return tf.gather(column, indices)
+from keras_recipes.tuning.cv import take_rows  # noqa: F401 (the one row selector)
 
 
 def num_rows(x):

@@ -10,10 +10,10 @@ from keras_recipes.recipes.common.datasets import load_dataset
 from keras_recipes.recipes.common.datasets import split_dataset
 from keras_recipes.recipes.common.folds import all_rows
 from keras_recipes.recipes.common.folds import check_folds
-from keras_recipes.recipes.common.folds import fold_indices
 from keras_recipes.recipes.common.folds import holdout_dataset
 from keras_recipes.recipes.common.folds import kfold_datasets
 from keras_recipes.recipes.common.folds import plot_fold_scores
+from keras_recipes.tuning import fold_indices
 
 
 def identified(task="binary", rows=120):
