@@ -11,6 +11,8 @@ import pytest
 import tensorflow as tf
 
 from keras_recipes.recipes import list_recipes
+from keras_recipes.callbacks.atomic_files import jsonable
+from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.registry import load_recipe
 
 CLASSIFICATION_KEYS = {"test_loss", "test_accuracy", "test_precision", "test_recall",
@@ -32,8 +34,32 @@ def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
     assert images, "the report embeds no plot"
     for image in images:
         assert os.path.getsize(os.path.join(result.run_dir, image)) > 0
-    assert json.load(open(os.path.join(result.run_dir, "metrics.json"))) == \
-        pytest.approx(result.metrics, nan_ok=True)
+    saved = json.load(open(os.path.join(result.run_dir, "metrics.json")))
+    assert saved == json.loads(json.dumps(jsonable(result.metrics)))
+    if issubclass(load_recipe(name).Config, ComparisonConfig):
+        check_comparison_schema(result, report)
+
+
+def check_comparison_schema(result, report):
+    """Every comparison recipe writes the one metrics schema, runs.csv and the tests."""
+    metrics = result.metrics
+    assert {"experiment", "reference", "primary", "seeds", "best_arm", "arms",
+            "differences", "interval", "test"} <= set(metrics)
+    assert len(metrics["seeds"]) >= 2, "smoke runs exercise the paired statistics"
+    assert metrics["reference"] in metrics["arms"]
+    assert set(metrics["differences"]) == set(metrics["arms"]) - {metrics["reference"]}
+    for measures in metrics["arms"].values():
+        for summary in measures.values():
+            assert {"mean", "std", "ci_low", "ci_high", "n"} == set(summary)
+    for measures in metrics["differences"].values():
+        for difference in measures.values():
+            assert {"mean", "ci_low", "ci_high", "p_value", "better", "n",
+                    "resolved"} <= set(difference)
+    runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
+    main = runs[runs["experiment"] == metrics["experiment"]]
+    assert len(main) == len(metrics["arms"]) * len(metrics["seeds"])
+    assert set(main["arm"]) == set(metrics["arms"])
+    assert "paired t-test" in report and "95% interval" in report
 
 
 def test_tabular_classification_metrics_and_reloaded_model(tmp_path):
