@@ -97,7 +97,8 @@ def comparison_metrics(comparison, measures, **headline):
     return {**comparison.to_metrics(measures), **headline}
 
 
-def add_comparison(report, comparison, measures, context=None, heading="Comparison"):
+def add_comparison(report, comparison, measures, context=None, heading="Comparison",
+                   paired=None):
     """Adds the per-arm intervals, paired differences and verdicts to a report.
 
     Args:
@@ -108,6 +109,8 @@ def add_comparison(report, comparison, measures, context=None, heading="Comparis
         context: The `RunContext`, to draw the interval figure into
             `plots/`; `None` draws none. Defaults to `None`.
         heading: Section heading. Defaults to `"Comparison"`.
+        paired: Measures whose paired differences are tabulated. Defaults
+            to `None`: the first two of `measures`.
     """
     n = len(comparison.seeds)
     report.add_section(
@@ -122,7 +125,7 @@ def add_comparison(report, comparison, measures, context=None, heading="Comparis
             f"mean difference with its 95% interval, the {statistics.TEST_NAME}'s "
             "p-value and how many seeds favour the arm. A difference is *resolved* when "
             "its interval excludes zero.")
-        report.add_table(comparison.difference_rows(measures))
+        report.add_table(comparison.difference_rows(paired or measures[:2]))
         report.add_text("\n".join(f"- {sentence}" for sentence in
                                   comparison.verdicts(measures[0])))
     if context is not None:
