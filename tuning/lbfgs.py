@@ -26,6 +26,8 @@ def fit_lbfgs(
     patience=None,
     callbacks=None,
     verbose=0,
+    sample_weight=None,
+    class_weight=None,
 ):
     """Trains a compiled Keras model full-batch with L-BFGS.
 
@@ -70,6 +72,14 @@ def fit_lbfgs(
             `None`.
         verbose: `0` for silence, `1` for one progress line per iteration
             and the reason training stopped. Defaults to `0`.
+        sample_weight: One weight per training row, or `None`. The
+            objective is then the weighted mean loss, as in `model.fit`
+            (and as scikit-learn's weighted `LogisticRegression` divided by
+            the row count). Defaults to `None`.
+        class_weight: A dict from class index to weight, multiplied into
+            `sample_weight` as `model.fit` does; every class of `y` needs
+            an entry. The validation loss stays unweighted. Defaults to
+            `None`.
 
     Returns:
         The `keras.callbacks.History` of the run (also set as
@@ -93,6 +103,7 @@ def fit_lbfgs(
     True
     """
     _check_arguments(model, validation_data, max_iterations, tolerance, patience)
+    weights = _row_weights(y, sample_weight, class_weight)
     inputs = keras.tree.map_structure(keras.ops.convert_to_tensor, x)
     targets = keras.tree.map_structure(keras.ops.convert_to_tensor, y)
     if not model.built:
@@ -112,9 +123,9 @@ def fit_lbfgs(
     )
     run = _Run(
         model,
-        _value_and_grad_function(model, inputs, targets),
+        _value_and_grad_function(model, inputs, targets, weights),
         callback_list,
-        train_data=(x, y),
+        train_data=(x, y, weights),
         validation_data=validation_data,
         patience=patience,
     )
@@ -179,7 +190,8 @@ class _Run:
         _assign(self.variables, self.unflatten(intermediate_result.x))
         # Full-batch test steps: the loss and compiled metrics as evaluate()
         # reports them, without building a dataset every iteration.
-        logs = self.model.test_on_batch(*self.train_data, return_dict=True)
+        x, y, weights = self.train_data
+        logs = self.model.test_on_batch(x, y, sample_weight=weights, return_dict=True)
         if self.validation_data is not None:
             val_logs = self.model.test_on_batch(*self.validation_data, return_dict=True)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -253,12 +265,42 @@ def _assign(variables, values):
         variable.assign(value)
 
 
-def _loss(model, x, y):
+def _row_weights(y, sample_weight, class_weight):
+    """Per-row weights from `sample_weight` and `class_weight`, or `None`."""
+    if sample_weight is None and class_weight is None:
+        return None
+    rows = len(np.asarray(keras.tree.flatten(y)[0]))
+    weights = np.ones(rows, dtype="float32")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype="float32").reshape(-1)
+        if len(sample_weight) != rows or not np.all(np.isfinite(sample_weight)) \
+                or np.any(sample_weight < 0):
+            raise ValueError(
+                f"`sample_weight` must hold one finite weight >= 0 per training row "
+                f"({rows}). Received: {len(sample_weight)} weights")
+        weights *= sample_weight
+    if class_weight is not None:
+        labels = np.asarray(y).reshape(rows, -1)
+        if labels.shape[1] != 1:
+            labels = labels.argmax(axis=1)
+        labels = labels.reshape(-1).astype("int64")
+        missing = sorted(set(labels.tolist()) - {int(k) for k in class_weight})
+        if missing:
+            raise ValueError(
+                f"`class_weight` needs a weight for every class of `y`; missing "
+                f"classes {missing}. Received: class_weight={class_weight!r}")
+        lookup = {int(k): float(v) for k, v in class_weight.items()}
+        weights *= np.array([lookup[label] for label in labels], dtype="float32")
+    return weights
+
+
+def _loss(model, x, y, weights=None):
     y_pred = model(x, training=False)
-    return model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+    return model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights,
+                              training=False)
 
 
-def _value_and_grad_function(model, x, y):
+def _value_and_grad_function(model, x, y, weights=None):
     """Returns `values -> (loss, gradients)` for the model's trainable weights.
 
     Keras has no backend-neutral gradient API, so this is the one place in
@@ -273,7 +315,7 @@ def _value_and_grad_function(model, x, y):
         @tf.function
         def loss_and_gradients():
             with tf.GradientTape() as tape:
-                loss = _loss(model, x, y)
+                loss = _loss(model, x, y, weights)
             gradients = tape.gradient(loss, variables)
             return loss, [
                 keras.ops.zeros_like(v) if g is None else g
@@ -290,10 +332,10 @@ def _value_and_grad_function(model, x, y):
 
         def stateless_loss(values, x, y):
             with keras.StatelessScope(state_mapping=list(zip(variables, values))):
-                return _loss(model, x, y)
+                return _loss(model, x, y, weights)
 
         # One eager call builds the compiled loss outside of jit tracing.
-        _loss(model, x, y)
+        _loss(model, x, y, weights)
         jitted = jax.jit(jax.value_and_grad(stateless_loss))
         return lambda values: jitted(values, x, y)
     raise ValueError(

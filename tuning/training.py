@@ -123,8 +123,8 @@ def fit_with_optimizer(
             `None`.
         verbose: Keras `verbose` of `fit` (`fit_lbfgs` prints with any
             non-zero value). Defaults to `0`.
-        class_weight: Keras `class_weight` dict, or `None`. Not supported by
-            full-batch methods. Defaults to `None`.
+        class_weight: Keras `class_weight` dict, or `None`; full-batch
+            methods weight their objective the same way. Defaults to `None`.
         stop_on_nan: Whether to stop a Keras run at the first non-finite
             batch loss (`keras.callbacks.TerminateOnNaN`), so a diverging
             learning rate costs little. Defaults to `True`.
@@ -137,9 +137,8 @@ def fit_with_optimizer(
 
     Raises:
         ValueError: Before training, if the optimizer is unknown (the message
-            lists the names), an option does not apply to it, `epochs` or
-            `batch_size` is not a positive integer, or `class_weight` is
-            given for a full-batch method.
+            lists the names), an option does not apply to it, or `epochs` or
+            `batch_size` is not a positive integer.
 
     Example:
 
@@ -152,13 +151,6 @@ def fit_with_optimizer(
     _check_positive("epochs", epochs)
     n_train = len(data.y_train)
     if spec.full_batch:
-        if class_weight is not None:
-            raise ValueError(
-                f"The 'class_weight' parameter is not supported by the "
-                f"'{optimizer}' optimizer, which trains full-batch with fit_lbfgs; "
-                "train unweighted (--class-weight none). "
-                f"Got {class_weight!r} instead."
-            )
         options = _full_batch_options(spec, epochs, optimizer_options)
         keras_optimizer, learning_rate, batch_size = None, None, n_train
     else:
@@ -184,7 +176,8 @@ def fit_with_optimizer(
         history = spec.factory(
             model, data.x_train, data.y_train,
             validation_data=validation_data,
-            callbacks=[ElapsedTime(), *callbacks], verbose=verbose, **options,
+            callbacks=[ElapsedTime(), *callbacks], verbose=verbose,
+            class_weight=class_weight, **options,
         ).history
         updates = len(history.get("loss", []))
     else:

@@ -17,6 +17,7 @@ from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import get_optimizer_spec
 from keras_recipes.tuning import history_diverged
+from keras_recipes.tuning import predict_all
 from keras_recipes.tuning import list_optimizers
 
 
@@ -110,12 +111,12 @@ def test_lbfgs_takes_its_own_options_and_refuses_others(dataset):
         fit_with_optimizer(builder(dataset), dataset, "lbfgs", momentum=0.9)
 
 
-def test_lbfgs_refuses_class_weights_before_building(dataset):
-    def never_called():
-        raise AssertionError("the model must not be built")
-
-    with pytest.raises(ValueError, match="class_weight.*--class-weight none"):
-        fit_with_optimizer(never_called, dataset, "lbfgs", class_weight={0: 1.0, 1: 2.0})
+def test_lbfgs_honours_class_weights_like_the_keras_optimizers(dataset):
+    plain = fit_with_optimizer(builder(dataset), dataset, "lbfgs", epochs=30, seed=1)
+    weighted = fit_with_optimizer(builder(dataset), dataset, "lbfgs", epochs=30, seed=1,
+                                  class_weight={0: 1.0, 1: 10.0})
+    positive = [predict_all(run.model, dataset.x_train).mean() for run in (plain, weighted)]
+    assert positive[1] > positive[0], "weighting class 1 raises its predicted share"
 
 
 @pytest.mark.parametrize("arguments, message", [

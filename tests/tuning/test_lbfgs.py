@@ -49,6 +49,42 @@ def test_matches_scikit_learn_logistic_regression(C):
     np.testing.assert_allclose(bias[0], peer.intercept_[0], atol=2e-3)
 
 
+@pytest.mark.parametrize("weighting", ["class_weight", "sample_weight"])
+def test_weighted_fit_matches_weighted_logistic_regression(weighting):
+    x, y = make_classification(n_samples=200, n_features=5, weights=[0.8], random_state=1)
+    x, y = x.astype("float32"), y.astype("float32")
+    C, class_weight = 1.0, {0: 1.0, 1: 4.0}
+    rows = np.where(y == 1, 4.0, 1.0)
+    # Weighted: sklearn minimises C * sum(w * log-loss) + ||w||^2 / 2, and
+    # Keras mean(w * log-loss) + l2 * ||w||^2, so l2 = 1 / (2 * C * n) again.
+    l2 = 1.0 / (2.0 * C * len(x))
+    peer = LogisticRegression(C=C, solver="lbfgs", tol=1e-10, max_iter=10_000)
+    peer.fit(x, y, sample_weight=rows)
+    model = _logistic_model(5, l2)
+    options = ({"class_weight": class_weight} if weighting == "class_weight"
+               else {"sample_weight": rows})
+
+    history = fit_lbfgs(model, x, y, **options)
+
+    def weighted_objective(weights, intercept):
+        z = x.astype(np.float64) @ np.asarray(weights, np.float64) + intercept
+        return (np.mean(rows * (np.logaddexp(0.0, z) - y * z))
+                + l2 * np.sum(np.square(weights, dtype=np.float64)))
+
+    kernel, bias = model.layers[0].get_weights()
+    peer_objective = weighted_objective(peer.coef_.ravel(), peer.intercept_[0])
+    assert weighted_objective(kernel.ravel(), bias[0]) == pytest.approx(peer_objective,
+                                                                       abs=1e-6)
+    assert history.history["loss"][-1] == pytest.approx(peer_objective, rel=1e-5)
+    np.testing.assert_allclose(kernel.ravel(), peer.coef_.ravel(), atol=2e-3)
+
+
+def test_a_class_weight_without_every_class_is_refused():
+    x, y = make_classification(n_samples=40, n_features=5, random_state=0)
+    with pytest.raises(ValueError, match=r"missing classes \[1\]"):
+        fit_lbfgs(_logistic_model(5, 0.0), x, y.astype("float32"), class_weight={0: 1.0})
+
+
 def test_history_has_one_entry_per_iteration(regression_data, make_linear_model):
     x, y = regression_data
     model = make_linear_model()
