@@ -47,6 +47,9 @@ from tqdm.auto import tqdm
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import check_positive
+from keras_recipes.recipes.common.config import check_rate
+from keras_recipes.recipes.common.config import optional
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -59,9 +62,8 @@ from keras_recipes.recipes.common.folds import holdout_dataset
 from keras_recipes.recipes.common.folds import kfold_datasets
 from keras_recipes.recipes.common.folds import plot_fold_scores
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
-from keras_recipes.recipes.common.optimizer_runs import fit_with_optimizer
-from keras_recipes.recipes.common.optimizer_runs import predict_all
 from keras_recipes.recipes.common.report import Report
+from keras_recipes.recipes.common.run_context import check_out
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
@@ -70,9 +72,15 @@ from keras_recipes.recipes.common.splits import num_rows
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.recipes.common.target_scaling import add_target_scaling
+from keras_recipes.tuning import fit_with_optimizer
+from keras_recipes.tuning import predict_all
 
 NAME = "cross_validation"
 TASKS = ("auto", "classification", "regression")
+
+
+def check_folds_count(name, value):
+    check_integer(name, value, minimum=2)
 
 
 @dataclasses.dataclass
@@ -81,19 +89,23 @@ class Config(TabularDataConfig):
 
     task: str = option("auto", "Task; auto takes the bundled dataset's own, and "
                        "classification for --csv.", choices=TASKS)
-    folds: int = option(5, "Number of cross-validation folds (k).")
+    folds: int = option(5, "Number of cross-validation folds (k).", check=check_folds_count)
     holdout_splits: int = option(
-        5, "70/15/15 holdout splits to draw; the first is the single holdout.")
+        5, "70/15/15 holdout splits to draw; the first is the single holdout.",
+        check=check_integer)
     optimizer: str = option(
         "adam", "Optimizer name (see list_optimizers(); lbfgs trains full-batch).")
     learning_rate: typing.Optional[float] = option(
-        None, "Learning rate; defaults to the optimizer's registry default.")
-    batch_size: int = option(32, "Mini-batch size.")
-    epochs: int = option(100, "Maximum epochs; early stopping usually ends sooner.")
-    patience: int = option(10, "Epochs without validation improvement before stopping.")
-    units: int = option(32, "Width of each hidden layer.")
-    depth: int = option(2, "Number of hidden layers.")
-    dropout: float = option(0.1, "Dropout rate after each hidden layer.")
+        None, "Learning rate; defaults to the optimizer's registry default.",
+        check=optional(check_positive))
+    batch_size: int = option(32, "Mini-batch size.", check=check_integer)
+    epochs: int = option(100, "Maximum epochs; early stopping usually ends sooner.",
+                         check=check_integer)
+    patience: int = option(10, "Epochs without validation improvement before stopping.",
+                           check=check_integer)
+    units: int = option(32, "Width of each hidden layer.", check=check_integer)
+    depth: int = option(2, "Number of hidden layers.", check=check_integer)
+    dropout: float = option(0.1, "Dropout rate after each hidden layer.", check=check_rate)
     standardize_target: bool = option(
         True, "Regression: learn the standardised target (the model predicts raw units).")
 
@@ -104,8 +116,6 @@ class Config(TabularDataConfig):
     def __post_init__(self):
         super().__post_init__()
         check_optimizer_name(self.optimizer)
-        for name in ("folds", "holdout_splits", "batch_size", "epochs", "patience"):
-            check_integer(name, getattr(self, name), 2 if name == "folds" else 1)
 
 
 # %% [markdown]
@@ -259,6 +269,7 @@ def summarize(config, dataset, fold_rows, holdout_rows):
 # %%
 def run(config):
     config = config.resolved()
+    check_out(NAME, config)
     dataset = load_data(config)
     context = start_run(NAME, config)
     context.log(f"{dataset.describe()}; {num_rows(all_rows(dataset)[0])} rows in "

@@ -48,14 +48,21 @@ from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import plots
 from keras_recipes.recipes.common.config import TabularDataConfig
+from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import check_non_negative_integer
+from keras_recipes.recipes.common.config import check_positive
+from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import regression_metrics
 from keras_recipes.recipes.common.report import Report
+from keras_recipes.recipes.common.run_context import check_out
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
+from keras_recipes.recipes.common.tabular import flag_divergence
+from keras_recipes.recipes.common.tabular import training_divergence
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.recipes.common.target_scaling import add_target_scaling
 from keras_recipes.tuning import create_optimizer
@@ -69,13 +76,15 @@ class Config(TabularDataConfig):
 
     dataset: str = option("diabetes", "Bundled regression dataset (ignored with --csv).")
     optimizer: str = option("adam", "Optimizer name (see keras_recipes.tuning.list_optimizers()).")
-    learning_rate: float = option(1e-3, "Initial learning rate.")
-    batch_size: int = option(32, "Mini-batch size.")
-    epochs: int = option(500, "Maximum epochs; early stopping usually ends far sooner.")
-    patience: int = option(30, "Epochs without validation improvement before stopping.")
-    units: int = option(32, "Width of each hidden layer.")
-    depth: int = option(2, "Number of hidden layers.")
-    dropout: float = option(0.0, "Dropout rate after each hidden layer.")
+    learning_rate: float = option(1e-3, "Initial learning rate.", check=check_positive)
+    batch_size: int = option(32, "Mini-batch size.", check=check_integer)
+    epochs: int = option(500, "Maximum epochs; early stopping usually ends far sooner.",
+                         check=check_integer)
+    patience: int = option(30, "Epochs without validation improvement before stopping.",
+                           check=check_non_negative_integer)
+    units: int = option(32, "Width of each hidden layer.", check=check_integer)
+    depth: int = option(2, "Number of hidden layers.", check=check_integer)
+    dropout: float = option(0.0, "Dropout rate after each hidden layer.", check=check_rate)
     standardize_target: bool = option(
         True, "Learn the standardised target; a final layer restores the original units.")
 
@@ -147,7 +156,7 @@ def train(config, context, model, dataset):
         epochs=config.epochs, batch_size=config.batch_size,
         callbacks=callbacks, verbose=context.fit_verbose,
     )
-    return history.history
+    return history.history, training_divergence(history.history, callbacks)
 
 
 # %% [markdown]
@@ -227,12 +236,13 @@ def _table_row(model_name, scores):
 # %%
 def run(config):
     config = config.resolved()
+    check_out(NAME, config)
     dataset = load_data(config)
     context = start_run(NAME, config)
     context.log(dataset.describe())
     model = build_model(config, dataset)
     started = time.perf_counter()
-    history = train(config, context, model, dataset)
+    history, divergence = train(config, context, model, dataset)
     train_seconds = time.perf_counter() - started
     context.save_history(history)
     baselines = fit_baselines(config, dataset)
@@ -243,7 +253,10 @@ def run(config):
                 f"{metrics['baseline_ridge_r2']:.3f}) after {metrics['epochs_run']} epochs")
 
     report = Report("Tabular regression", context.run_dir)
+    flag_divergence(metrics, report, divergence, context)
     report.add_text(dataset.describe())
+    for note in dataset.notes:
+        report.add_text(f"Note: {note}")
     report.add_section(
         "Network against linear baselines (test split)",
         "Same split and same preprocessing for every row; the baselines are "

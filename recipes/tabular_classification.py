@@ -38,12 +38,17 @@ from keras_recipes.recipes.common import plots
 from keras_recipes.callbacks import resume_training
 from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.recipes.common.config import TabularDataConfig
+from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import check_non_negative_integer
+from keras_recipes.recipes.common.config import check_positive_or_auto
+from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import classification_metrics
 from keras_recipes.recipes.common.evaluation import predict_classes
 from keras_recipes.recipes.common.learning_rate import choose_learning_rate
 from keras_recipes.recipes.common.report import Report
+from keras_recipes.recipes.common.run_context import check_out
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
@@ -51,6 +56,8 @@ from keras_recipes.recipes.common.runs import read_history_csv
 from keras_recipes.recipes.common.tabular import CLASS_WEIGHT_MODES
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import class_weights
+from keras_recipes.recipes.common.tabular import flag_divergence
+from keras_recipes.recipes.common.tabular import training_divergence
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
@@ -71,13 +78,15 @@ class Config(TabularDataConfig):
         "lbfgs trains full-batch with L-BFGS, --epochs being its iterations.")
     learning_rate: typing.Union[float, str] = option(
         1e-3, "Learning rate, or 'auto' to take the LR finder's suggestion.",
-        aliases=("--lr",))
-    batch_size: int = option(32, "Mini-batch size.")
-    epochs: int = option(200, "Maximum epochs; early stopping usually ends sooner.")
-    patience: int = option(20, "Epochs without validation improvement before stopping.")
-    units: int = option(32, "Width of each hidden layer.")
-    depth: int = option(2, "Number of hidden layers.")
-    dropout: float = option(0.2, "Dropout rate after each hidden layer.")
+        aliases=("--lr",), check=check_positive_or_auto)
+    batch_size: int = option(32, "Mini-batch size.", check=check_integer)
+    epochs: int = option(200, "Maximum epochs; early stopping usually ends sooner.",
+                         check=check_integer)
+    patience: int = option(20, "Epochs without validation improvement before stopping.",
+                           check=check_non_negative_integer)
+    units: int = option(32, "Width of each hidden layer.", check=check_integer)
+    depth: int = option(2, "Number of hidden layers.", check=check_integer)
+    dropout: float = option(0.2, "Dropout rate after each hidden layer.", check=check_rate)
     class_weight: str = option("auto", "Class weighting for imbalanced labels.",
                                choices=CLASS_WEIGHT_MODES)
     resume: bool = option(False, "Continue the interrupted run in --out from its last epoch.")
@@ -160,7 +169,7 @@ def train(config, context, model, dataset):
             verbose=context.fit_verbose,
         ).history
         context.save_history(history)
-        return history
+        return history, training_divergence(history)
     callbacks = standard_callbacks(context.run_dir, monitor="val_loss",
                                    patience=config.patience, resume=True)
     initial_epoch = resume_training(model, callbacks) if config.resume else 0
@@ -177,7 +186,8 @@ def train(config, context, model, dataset):
         class_weight=class_weights(dataset.y_train, config.class_weight),
         callbacks=callbacks, verbose=context.fit_verbose,
     )
-    return read_history_csv(context.path("history.csv"))
+    history = read_history_csv(context.path("history.csv"))
+    return history, training_divergence(history, callbacks)
 
 
 # %% [markdown]
@@ -214,12 +224,13 @@ def evaluate(context, model, dataset, history):
 # %%
 def run(config):
     config = config.resolved()
+    check_out(NAME, config, resume=config.resume)
     dataset = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
     context.log(dataset.describe())
     model = build_model(config, dataset)
     started = time.perf_counter()
-    history = train(config, context, model, dataset)
+    history, divergence = train(config, context, model, dataset)
     train_seconds = time.perf_counter() - started
     metrics, figures = evaluate(context, model, dataset, history)
     metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
@@ -230,7 +241,10 @@ def run(config):
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
 
     report = Report("Tabular classification", context.run_dir)
+    flag_divergence(metrics, report, divergence, context)
     report.add_text(dataset.describe())
+    for note in dataset.notes:
+        report.add_text(f"Note: {note}")
     report.add_section("Test metrics")
     report.add_metrics(metrics)
     for caption, path in figures.items():

@@ -6,6 +6,7 @@ field's `metadata` carries its help text and, optionally, its choices, so
 """
 
 import argparse
+import codecs
 import dataclasses
 import numbers
 import typing
@@ -61,6 +62,42 @@ def check_positive(name, value):
                          f"Got {value!r} instead.")
 
 
+def check_seed(name, value):
+    """Raises a ValueError unless `value` is an integer >= 0 (a valid seed)."""
+    check_integer(name, value, minimum=0)
+
+
+def check_non_negative_integer(name, value):
+    """Raises a ValueError unless `value` is an integer >= 0 (such as a patience)."""
+    check_integer(name, value, minimum=0)
+
+
+def check_rate(name, value):
+    """Raises a ValueError unless `value` is a number in [0, 1) (such as a dropout rate)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"The '{name}' parameter must be in [0, 1). Got {value!r} instead.")
+
+
+def check_positive_or_auto(name, value):
+    """Raises a ValueError unless `value` is a finite number > 0 or `"auto"`."""
+    if value == "auto":
+        return
+    try:
+        check_positive(name, value)
+    except ValueError:
+        raise ValueError(f"The '{name}' parameter must be a positive number or 'auto'. "
+                         f"Got {value!r} instead.") from None
+
+
+def optional(check):
+    """Wraps a check so that `None` (meaning "the default") passes too."""
+    def check_optional(name, value):
+        if value is not None:
+            check(name, value)
+    check_optional.__name__ = f"optional_{getattr(check, '__name__', 'check')}"
+    return check_optional
+
+
 def float_or_auto(text):
     """Parses a number, or the word `auto` (for settings a recipe can find)."""
     if isinstance(text, str) and text.strip().lower() == "auto":
@@ -76,7 +113,8 @@ def float_or_auto(text):
 class RecipeConfig:
     """Settings every recipe shares."""
 
-    seed: int = option(42, "Random seed for splits, weights and shuffling.")
+    seed: int = option(42, "Random seed for splits, weights and shuffling.",
+                       check=check_seed)
     smoke: bool = option(False, "Tiny run that finishes in seconds, to check the pipeline.")
     out: typing.Optional[str] = option(
         None, "Run directory; must not exist or be empty. Defaults to runs/NAME-TIME.")
@@ -86,7 +124,8 @@ class RecipeConfig:
     verbose: int = option(1, "0 silent, 1 one line per epoch, 2 Keras progress bars.",
                           choices=(0, 1, 2))
 
-    # Fields the recipe replaces under --smoke, e.g. {"epochs": 3}.
+    # Fields the recipe replaces under --smoke, e.g. {"epochs": 3}; a field
+    # set explicitly (a flag, or a value other than its default) wins.
     smoke_settings: typing.ClassVar[dict] = {}
 
     def __post_init__(self):
@@ -96,10 +135,30 @@ class RecipeConfig:
                 check(field.name, getattr(self, field.name))
 
     def resolved(self):
-        """Returns the config with the smoke settings applied when `smoke`."""
+        """Returns the config with the smoke settings applied when `smoke`.
+
+        Settings given explicitly win over the smoke preset: a command-line
+        flag (even one equal to the default), or a value other than the
+        field's default. The returned config holds what actually runs, and is
+        what `config.json` records.
+        """
         if not self.smoke:
             return self
-        return dataclasses.replace(self, **self.smoke_settings)
+        explicit = self.explicit_fields()
+        preset = {key: value for key, value in self.smoke_settings.items()
+                  if key not in explicit}
+        resolved = dataclasses.replace(self, **preset)
+        resolved._explicit = explicit
+        return resolved
+
+    def explicit_fields(self):
+        """Names of the fields set explicitly: by a flag, or to a non-default value."""
+        explicit = set(getattr(self, "_explicit", ()))
+        for field in dataclasses.fields(self):
+            if field.default is not dataclasses.MISSING and \
+                    getattr(self, field.name) != field.default:
+                explicit.add(field.name)
+        return explicit
 
     def to_dict(self):
         """Returns the fields as a JSON-friendly dict."""
@@ -117,6 +176,11 @@ class TabularDataConfig(RecipeConfig):
     impute: typing.Optional[str] = option(
         None, "Impute missing feature values inside the model.",
         choices=(None, "mean", "median", "most_frequent"))
+    encoding: str = option("utf-8", "Text encoding of --csv, e.g. latin-1 or cp1252.")
+    sep: typing.Optional[str] = option(
+        None, "Field delimiter of --csv; by default detected among , ; tab and |.")
+    na_values: str = option(
+        "", "Comma-separated extra tokens of --csv that mean a missing value, e.g. '?,-'.")
 
     def __post_init__(self):
         super().__post_init__()
@@ -124,6 +188,16 @@ class TabularDataConfig(RecipeConfig):
             raise ValueError("--csv needs --target COLUMN to name the column to predict.")
         if self.target and not self.csv:
             raise ValueError("--target only applies with --csv PATH.")
+        try:
+            codecs.lookup(self.encoding)
+        except (LookupError, TypeError):
+            raise ValueError(
+                "The 'encoding' parameter must be a text encoding such as utf-8, "
+                f"latin-1 or cp1252. Got {self.encoding!r} instead.") from None
+        if self.sep is not None and (not isinstance(self.sep, str) or not self.sep
+                                     or self.sep == '"'):
+            raise ValueError("The 'sep' parameter must be a delimiter such as ',' or "
+                             f"';'. Got {self.sep!r} instead.")
 
 
 def build_parser(config_class, prog, description=None):
@@ -167,9 +241,34 @@ def parse_config(config_class, argv, prog, description=None):
     parser = build_parser(config_class, prog, description)
     values = vars(parser.parse_args(argv))
     try:
-        return config_class(**values)
+        config = config_class(**values)
     except ValueError as error:
-        parser.error(str(error))
+        refuse(parser, error)
+    config._explicit = explicit_flags(parser, argv)
+    return config
+
+
+def refuse(parser, error):
+    """Exits with status 2 and one line naming the bad setting (no usage block)."""
+    message = " ".join(str(error).split())
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
+def explicit_flags(parser, argv):
+    """Names (dests) of the options that `argv` gives explicitly.
+
+    Args:
+        parser: The `argparse.ArgumentParser`.
+        argv: The arguments, as passed to `parse_args`.
+
+    Returns:
+        A set of destination names.
+    """
+    unset = object()
+    namespace = argparse.Namespace(**{
+        action.dest: unset for action in parser._actions if action.dest != "help"})
+    parser.parse_args(argv, namespace=namespace)
+    return {key for key, value in vars(namespace).items() if value is not unset}
 
 
 def _base_type(hint):

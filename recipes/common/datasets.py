@@ -36,6 +36,7 @@ class Dataset:
     feature_names: list
     categorical_columns: list = dataclasses.field(default_factory=list)
     class_names: list = None
+    notes: list = dataclasses.field(default_factory=list)
 
     @property
     def num_classes(self):
@@ -190,6 +191,8 @@ def split_dataset(name, task, x, y, feature_names, categorical_columns=(),
         raise ValueError(
             f"The 'task' parameter must be one of {TASKS}. Got {task!r} instead."
         )
+    if task != "regression":
+        _check_rare_classes(y, class_names)
     train, val, test = holdout_indices(
         y, stratify=task != "regression", seed=seed,
         validation_fraction=validation_fraction, test_fraction=test_fraction,
@@ -202,6 +205,29 @@ def split_dataset(name, task, x, y, feature_names, categorical_columns=(),
         feature_names=list(feature_names),
         categorical_columns=list(categorical_columns),
         class_names=class_names,
+    )
+
+
+def _check_rare_classes(y, class_names, minimum=3, shown=10):
+    """Refuses classes too rare to reach all three parts, naming a few of them."""
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    rare = [(c, n) for c, n in zip(classes.tolist(), counts.tolist()) if n < minimum]
+    if not rare:
+        return
+
+    def label(index):
+        if class_names is not None and 0 <= index < len(class_names):
+            return repr(class_names[index])
+        return repr(index)
+
+    listed = ", ".join(f"{label(c)} ({n} row{'s' if n != 1 else ''})"
+                       for c, n in rare[:shown])
+    if len(rare) > shown:
+        listed += f" and {len(rare) - shown} more"
+    raise ValueError(
+        f"Every class needs at least {minimum} rows to appear in the train, "
+        f"validation and test parts; {len(rare)} of the {len(classes)} classes have "
+        f"fewer: {listed}. Merge or drop the rare classes, or predict a coarser target."
     )
 
 

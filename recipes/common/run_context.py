@@ -3,6 +3,7 @@
 import contextlib
 import dataclasses
 import os
+import shutil
 import sys
 
 import keras
@@ -10,6 +11,7 @@ import numpy as np
 
 from keras_recipes.recipes.common import environment
 from keras_recipes.recipes.common.runs import RunResult
+from keras_recipes.recipes.common.runs import check_out_dir
 from keras_recipes.recipes.common.runs import create_run_dir
 from keras_recipes.recipes.common.runs import save_model
 from keras_recipes.recipes.common.runs import write_history_csv
@@ -94,17 +96,26 @@ class RunContext:
         return RunResult(run_dir=self.run_dir, metrics=metrics, history=history or {})
 
 
+# Runs started by this process, newest last: what `exit_on_error` removes
+# when a run fails (see `_created_paths`).
+_STARTED = []
+
+
 def start_run(recipe, config, resume=False):
     """Creates the run directory, seeds everything and writes `config.json`.
 
     Args:
         recipe: The recipe's name.
         config: The resolved `RecipeConfig`.
-        resume: Whether `config.out` may hold an interrupted run. Defaults to
-            `False`.
+        resume: Whether `config.out` may hold an interrupted run (one that
+            this project wrote, with its marker). Defaults to `False`.
 
     Returns:
         A `RunContext`.
+
+    Raises:
+        ValueError: If `config.out` cannot take the run (see
+            `runs.check_out_dir`); nothing is created then.
     """
     worker = worker_name()
     if worker:  # A KerasTuner worker of a comparison: it shares config.out.
@@ -112,7 +123,12 @@ def start_run(recipe, config, resume=False):
         run_dir = create_run_dir(recipe, os.path.join(config.out, "workers", worker),
                                  resume=True)
     else:
-        run_dir = shared_dir = create_run_dir(recipe, config.out, resume=resume)
+        out = config.out
+        created = None if out is None else _created_paths(out)
+        run_dir = shared_dir = create_run_dir(recipe, out, resume=resume)
+        if created is None:
+            created = (run_dir, None)
+        _STARTED.append((run_dir, created, resume))
     environment.set_seed(config.seed)
     environment.configure_precision(config.precision)
     described = environment.describe_environment()
@@ -126,18 +142,100 @@ def start_run(recipe, config, resume=False):
     return context
 
 
+def check_out(recipe, config, resume=False):
+    """Refuses a bad `--out` before any data is loaded or anything is written.
+
+    Args:
+        recipe: The recipe's name (a resumed folder must be one of its runs).
+        config: The config; its `out` is checked.
+        resume: Whether `out` may hold an interrupted run. Defaults to
+            `False`.
+
+    Raises:
+        ValueError: As `runs.check_out_dir`.
+    """
+    if worker_name():
+        return
+    check_out_dir(config.out, recipe, resume=resume)
+
+
+def _created_paths(out):
+    """What creating `out` adds: `(topmost new folder, None)` or `(out, entries)`.
+
+    A folder that does not exist yet is removed whole (with the parents the
+    run creates); an existing empty one keeps itself and loses what the run
+    put in it.
+    """
+    path = os.path.abspath(out)
+    if os.path.isdir(path):
+        return (out, set(os.listdir(path)))
+    top = path
+    while not os.path.exists(os.path.dirname(top)) and os.path.dirname(top) != top:
+        top = os.path.dirname(top)
+    return (top, None)
+
+
+def _remove_failed_runs(since):
+    """Removes what the failed runs started after `since` created; says what it did."""
+    notes = []
+    while len(_STARTED) > since:
+        run_dir, (path, entries), resumed = _STARTED.pop()
+        if resumed and entries:
+            notes.append(f"the run in {run_dir} is kept for --resume")
+            continue
+        if entries is None:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for entry in set(os.listdir(path)) - entries:
+                target = os.path.join(path, entry)
+                if os.path.isdir(target) and not os.path.islink(target):
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.remove(target)
+        notes.append(f"removed the files this run had written to {run_dir}")
+    return "; ".join(notes)
+
+
 def print_summary(result, keys):
     """Prints the headline metrics and the report's path."""
     shown = "  ".join(f"{k}={result.metrics[k]:.4g}" for k in keys if k in result.metrics)
     print(shown)
+    if result.metrics.get("diverged"):
+        print(f"WARNING: training diverged ({result.metrics.get('divergence', 'see the report')});"
+              " these metrics describe a broken model. Lower --learning-rate and rerun.")
     print(f"Report: {result.report_path}")
 
 
 @contextlib.contextmanager
 def exit_on_error(recipe):
-    """Turns a `ValueError` about bad input into a one-line message and exit 2."""
+    """Turns a `ValueError` about bad input into a one-line message and exit 2.
+
+    When a run started inside the block fails (with any exception), what it
+    wrote is removed, so fixing the input and re-running with the same
+    `--out` works; a resumed run is left as it was, for the next `--resume`.
+    The message says which.
+    """
+    since = len(_STARTED)
     try:
         yield
     except ValueError as error:
-        print(f"keras-recipes {recipe}: error: {error}", file=sys.stderr)
+        note = _remove_failed_runs(since)
+        suffix = f" ({note})" if note else ""
+        message = " ".join(str(error).split())
+        print(f"keras-recipes {recipe}: error: {message}{suffix}", file=sys.stderr)
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        kept = [run_dir for run_dir, _, _ in _STARTED[since:]]
+        del _STARTED[since:]
+        if kept:
+            print(f"keras-recipes {recipe}: interrupted; the files in {', '.join(kept)} "
+                  "are kept (recipes with --resume continue from them).", file=sys.stderr)
+        raise
+    except Exception:
+        note = _remove_failed_runs(since)
+        if note:
+            print(f"keras-recipes {recipe}: the run failed; {note}.", file=sys.stderr)
+        raise
+    else:
+        del _STARTED[since:]

@@ -28,8 +28,16 @@ def load_tabular_data(config, task):
     """
     if config.csv:
         drop = [c.strip() for c in config.drop.split(",") if c.strip()]
-        return load_csv(config.csv, config.target, task=task,
-                        impute=config.impute, drop=drop, seed=config.seed)
+        na_values = [t.strip() for t in getattr(config, "na_values", "").split(",")
+                     if t.strip()]
+        dataset = load_csv(config.csv, config.target, task=task,
+                           impute=config.impute, drop=drop, seed=config.seed,
+                           encoding=getattr(config, "encoding", "utf-8"),
+                           sep=getattr(config, "sep", None), na_values=na_values)
+        if config.verbose:
+            for note in dataset.notes:
+                print(f"note: {note}", flush=True)
+        return dataset
     valid = list_datasets(task)
     if config.dataset not in valid:
         raise ValueError(
@@ -83,3 +91,57 @@ def class_weights(y, mode="auto"):
         return None
     weights = compute_class_weight("balanced", classes=classes, y=y)
     return {int(c): float(w) for c, w in zip(classes, weights)}
+
+
+def training_divergence(history, callbacks=(), factor=10.0):
+    """Says why a training run diverged, or returns `None` when it did not.
+
+    A run diverged when the NaN guard gave up (the loss kept turning NaN or
+    infinite), when a logged loss is not finite, or when the last training
+    loss is over `factor` times the first (the optimizer climbed instead of
+    descending, typically a learning rate far too high).
+
+    Args:
+        history: The Keras history dict.
+        callbacks: The callbacks of the fit; a `NaNGuard` among them is
+            asked whether it gave up. Defaults to `()`.
+        factor: How many times the first epoch's loss the last one may be.
+            Defaults to `10.0`.
+
+    Returns:
+        A sentence, or `None`.
+    """
+    for callback in callbacks:
+        if getattr(callback, "exhausted", False):
+            return (f"the loss turned non-finite and the NaN guard stopped training "
+                    f"after {callback.retries} recoveries")
+    for key in ("loss", "val_loss"):
+        values = np.asarray(history.get(key, []), dtype="float64")
+        if values.size and not np.all(np.isfinite(values)):
+            return f"{key} became {values[~np.isfinite(values)][0]}"
+    losses = np.asarray(history.get("loss", []), dtype="float64")
+    if losses.size > 1 and losses[0] > 0 and losses[-1] > factor * losses[0]:
+        return (f"the training loss grew from {losses[0]:.4g} to {losses[-1]:.4g} "
+                f"(over {factor:g}x)")
+    return None
+
+
+def flag_divergence(metrics, report, reason, context=None):
+    """Records a diverged run in `metrics.json` and on top of the report.
+
+    Args:
+        metrics: The metrics dict; gets `diverged` (and `divergence`).
+        report: The `Report`.
+        reason: What `training_divergence` returned.
+        context: The `RunContext`, to log a warning. Defaults to `None`.
+    """
+    metrics["diverged"] = reason is not None
+    if reason is None:
+        return
+    metrics["divergence"] = reason
+    report.add_section(
+        "Warning: training diverged",
+        f"**This run diverged: {reason}.** Its metrics describe a broken model; "
+        "rerun with a lower learning rate (`--learning-rate`).")
+    if context is not None:
+        context.log(f"WARNING: training diverged: {reason}")

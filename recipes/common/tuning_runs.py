@@ -22,6 +22,9 @@ import numpy as np
 
 from keras_recipes.recipes.common import plots
 from keras_recipes.recipes.common.config import build_parser
+from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import explicit_flags
+from keras_recipes.recipes.common.config import refuse
 from keras_recipes.recipes.common.evaluation import classification_metrics
 from keras_recipes.recipes.common.evaluation import predict_classes
 from keras_recipes.recipes.common.evaluation import regression_metrics
@@ -33,6 +36,8 @@ from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.report import format_value
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.runs import RunResult
+from keras_recipes.recipes.common.runs import check_out_dir
+from keras_recipes.recipes.common.runs import create_run_dir
 from keras_recipes.recipes.common.runs import read_json
 from keras_recipes.recipes.common.runs import write_json
 from keras_recipes.recipes.common.tabular import class_weights
@@ -132,9 +137,13 @@ def parse_tune_arguments(name, argv):
     settings = TuneSettings(**{field.name: values[field.name]
                                for field in dataclasses.fields(TuneSettings)})
     try:
-        return recipe.Config(**{key: values[key] for key in config_fields}), settings
+        config = recipe.Config(**{key: values[key] for key in config_fields})
     except ValueError as error:
-        parser.error(str(error))
+        refuse(parser, error)
+    explicit = explicit_flags(parser, argv)
+    config._explicit = explicit & config_fields
+    settings._explicit = explicit - config_fields
+    return config, settings
 
 
 def tune_recipe(name, config=None, settings=None, fixed=None, ranges=None):
@@ -170,12 +179,21 @@ def tune_recipe(name, config=None, settings=None, fixed=None, ranges=None):
     recipe = load_recipe(name)
     config = (config or recipe.Config()).resolved()
     settings = settings or TuneSettings()
+    check_integer("max_trials", settings.max_trials)
     family = recipe_info(name).task
     space = _search_space(config, settings, fixed, ranges)
     objective = settings.objective or (
         "val_loss" if family == "regression" else "val_accuracy")
-    max_trials = min(settings.max_trials, SMOKE_MAX_TRIALS) if config.smoke \
-        else settings.max_trials
+    max_trials = settings.max_trials
+    if config.smoke and ("max_trials" not in getattr(settings, "_explicit", ())
+                         and settings.max_trials == TuneSettings.max_trials):
+        max_trials = min(max_trials, SMOKE_MAX_TRIALS)  # An explicit --max-trials wins.
+    distributed = "KERASTUNER_ORACLE_IP" in os.environ
+    worker = distributed and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", "")
+    if distributed and not config.out:
+        raise ValueError("KerasTuner's chief/worker mode needs --out DIR, the "
+                         "directory every process shares.")
+    check_out_dir(config.out, f"tune-{name}", resume=settings.resume or distributed)
     dataset = load_tabular_data(config, task=family)
     hypermodel = TabularHyperModel(
         dataset.x_train, task=dataset.task, num_classes=dataset.num_classes,
@@ -192,17 +210,12 @@ def tune_recipe(name, config=None, settings=None, fixed=None, ranges=None):
     if settings.cv is not None:
         fold_indices(np.concatenate([dataset.y_train, dataset.y_val]), settings.cv,
                      stratify=dataset.task != "regression", seed=config.seed)
-    distributed = "KERASTUNER_ORACLE_IP" in os.environ
-    worker = distributed and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", "")
-    if distributed and not config.out:
-        raise ValueError("KerasTuner's chief/worker mode needs --out DIR, the "
-                         "directory every process shares.")
     sweep = {"recipe": name, "tuner": settings.tuner, "max_trials": max_trials,
              "max_epochs": max_epochs,
              "objective": objective, "cv": settings.cv, "prune": settings.prune,
              "space": space.get_config(), "seed": config.seed}
-    if worker:
-        os.makedirs(config.out, exist_ok=True)
+    if worker:  # The shared folder gets the marker whichever process is first.
+        create_run_dir(f"tune-{name}", config.out, resume=True)
         return _run_worker(config, settings, hypermodel, dataset, sweep)
     _check_resume(config, settings, sweep)
     context = start_run(f"tune-{name}", config, resume=settings.resume or distributed)
@@ -339,7 +352,7 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
     statuses = [record["status"] for record in records]
     best = result.best_record
     context.log(f"sweep done: {len(records)} trials in {sweep_seconds:.1f}s; "
-                f"retraining the best (trial {best['trial_id'] if best else '-'})")
+                f"retraining the best ({_trial_label(best, len(records))})")
     started = time.perf_counter()
     model, history = retrain_best(hypermodel, dataset, result, seed=config.seed,
                                   patience=getattr(config, "patience", None),
@@ -400,6 +413,16 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
     return context.finish(metrics, report, history)
+
+
+def _trial_label(record, total):
+    """A trial as the progress lines number it (1-based), with KerasTuner's id."""
+    if not record:
+        return "no trial"
+    trial_id = str(record["trial_id"])
+    if trial_id.isdigit():
+        return f"trial {int(trial_id) + 1}/{total}, KerasTuner id {trial_id}"
+    return f"trial {trial_id}"
 
 
 def ranked_trials_markdown(records, objective, direction, limit=25):

@@ -91,6 +91,8 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     out = tmp_path / "sweep"
     out.mkdir()
     (out / "sweep.json").write_text(json.dumps({"tuner": "random", "max_trials": 5}))
+    # A sweep this project wrote carries the run marker; --resume accepts no other.
+    (out / ".keras-recipes-run").write_text(json.dumps({"recipe": "tune-tabular_classification"}))
     config = load_recipe("tabular_classification").Config(smoke=True, out=str(out),
                                                           verbose=0)
     with pytest.raises(ValueError, match="same settings.*max_trials"):
