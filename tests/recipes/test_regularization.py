@@ -1,5 +1,6 @@
-"""The regularisation comparison: variants, seeds, gaps, validation of flags."""
+"""The regularisation comparison: variants x seeds through the engine, gaps, flags."""
 
+import json
 import os
 
 import keras
@@ -10,39 +11,57 @@ import pytest
 from keras_recipes.recipes import regularization
 from keras_recipes.recipes.common.datasets import load_dataset
 
-SMALL = dict(epochs=2, train_rows=60, units=8, depth=1, patience=1,
-             verbose=0)
+VARIANTS = ("none", "l2", "early_stopping", "all")
+SMALL = dict(epochs=2, train_rows=60, units=8, depth=1, patience=1, verbose=0)
 
 
-def test_every_variant_gets_a_table_row_metrics_and_plots(tmp_path):
-    variants = "none,l2,dropout,batch_norm,early_stopping,all"
-    result = regularization.run(regularization.Config(
-        out=str(tmp_path / "run"), variants=variants, seeds="1", **SMALL))
-    names = variants.split(",")
-    for name in names:
-        for key in ("test_accuracy", "test_accuracy_std", "gap_accuracy", "gap_loss",
-                    "epochs", "seconds"):
-            assert f"{name}_{key}" in result.metrics
-        assert 1 <= result.metrics[f"{name}_epochs"] <= 2
-    assert result.metrics["runs"] == len(names)
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    # An L2 factor of 10 would dwarf the cross-entropy if it leaked into the gaps.
+    return regularization.run(regularization.Config(
+        out=str(tmp_path_factory.mktemp("regularization") / "run"),
+        variants=",".join(VARIANTS), seeds=2, l2=10.0, **SMALL))
+
+
+def test_metrics_follow_the_comparison_schema(result):
+    saved = json.load(open(os.path.join(result.run_dir, "metrics.json")))
+    assert saved["reference"] == "none" and saved["seeds"] == [42, 43]
+    assert saved["best_variant"] in VARIANTS
+    for name in VARIANTS:
+        for measure in regularization.MEASURES:
+            summary = saved["arms"][name][measure]
+            assert {"mean", "ci_low", "ci_high", "n"} <= set(summary)
+            assert summary["n"] == 2
+        assert 1 <= saved["arms"][name]["epochs"]["mean"] <= 2
+    assert set(saved["differences"]) == set(VARIANTS) - {"none"}
+    difference = saved["differences"]["all"]["test_accuracy"]
+    assert {"mean", "ci_low", "ci_high", "p_value", "better", "n", "resolved"} <= set(difference)
+
+
+def test_runs_csv_has_one_row_per_variant_and_seed_without_the_l2_penalty(result):
     runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
-    assert sorted(runs["variant"]) == sorted(names)
-    report = open(result.report_path, encoding="utf-8").read()
-    table = report.split("## Variants")[1].split("![")[0]
-    for name in names:
-        assert f"| {name} |" in table
-    for plot in ("gaps", "val_cross_entropy", "train_cross_entropy"):
-        assert os.path.getsize(os.path.join(result.run_dir, "plots", f"{plot}.png")) > 0
-
-
-def test_one_run_per_seed_and_gaps_without_the_l2_penalty(tmp_path):
-    result = regularization.run(regularization.Config(
-        out=str(tmp_path / "run"), variants="l2", seeds="1,2", l2=10.0, **SMALL))
-    runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
-    assert sorted(runs["seed"]) == [1, 2] and result.metrics["runs"] == 2
-    # A penalty of 10 x the squared weights would dwarf the cross-entropy
-    # (about 2.3 for 10 classes) if it leaked into the measured losses.
+    assert runs.groupby("arm").size().to_dict() == {name: 2 for name in VARIANTS}
+    assert sorted(set(runs["seed"])) == [42, 43]
+    l2_rows = runs[runs["arm"] == "l2"]
+    assert (l2_rows["l2"] == 10.0).all() and (runs.loc[runs["arm"] == "none", "l2"] == 0).all()
+    # 10 x the squared weights would be far above the ~1.1 of 3 classes.
     assert (runs["train_cross_entropy"] < 5).all()
+    assert np.allclose(runs["gap_loss"], runs["val_cross_entropy"] - runs["train_cross_entropy"])
+    assert np.allclose(runs["gap_accuracy"], runs["train_accuracy"] - runs["val_accuracy"])
+
+
+def test_report_has_intervals_paired_differences_baselines_and_plots(result):
+    report = open(result.report_path, encoding="utf-8").read()
+    assert "Student-t 95% interval" in report
+    assert "| arm | measure | difference vs none |" in report
+    for name in VARIANTS:
+        assert f"| {name} |" in report
+    assert "LogisticRegression" in report
+    assert "resolved at 2 seeds" in report  # the verdict sentences
+    for plot in ("gap_loss", "gap_accuracy", "val_cross_entropy", "cross_entropy",
+                 "regularization_test_accuracy"):
+        assert os.path.getsize(os.path.join(result.run_dir, "plots", f"{plot}.png")) > 0
+    assert os.path.exists(os.path.join(result.run_dir, "model.keras"))
 
 
 def test_variant_settings_switch_on_the_right_remedies():
@@ -76,8 +95,11 @@ def test_training_subset_is_stratified_and_keeps_validation_and_test():
 
 @pytest.mark.parametrize("field, value, message", [
     ("variants", "none,lasso", "'variants' parameter.*lasso"),
-    ("seeds", "1,two", "'seeds' parameter"),
+    ("seeds", "1,2", "'seeds' parameter must be a positive integer"),
+    ("seeds", 0, "'seeds' parameter must be a positive integer"),
     ("train_rows", -1, "'train_rows' parameter"),
+    ("dropout", 1.0, r"'dropout' parameter must be in \[0, 1\)"),
+    ("l2", 0, "'l2' parameter must be a positive number"),
 ])
 def test_bad_settings_are_refused_when_the_config_is_made(field, value, message):
     with pytest.raises(ValueError, match=message):
