@@ -49,6 +49,7 @@ class ImageDataConfig(RecipeConfig):
         "split); none keeps them all.")
 
     def __post_init__(self):
+        super().__post_init__()
         check_image_options(self.image_size, self.train_size)
 
 
