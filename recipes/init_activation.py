@@ -50,14 +50,12 @@ import time
 import typing
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from keras_recipes.callbacks import gradient_norms
 from keras_recipes.models import task_loss
 from keras_recipes.models.options import ACTIVATIONS
 from keras_recipes.models.options import INITIALIZERS
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
@@ -67,9 +65,8 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
-from keras_recipes.recipes.common.experiments import save_best_model
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_pairs
 from keras_recipes.recipes.common.report import Report
@@ -285,14 +282,9 @@ def run(config):
         f"measured before the first update on {len(probe[1])} training rows. All "
         f"training took {seconds:.0f} s.")
     add_comparison(report, comparison, MEASURES, context, heading="Pairs")
-    with threadpool_limits(limits=1):  # OpenMP/BLAS threads crawl on a busy CPU
-        add_baselines(report, dataset, MEASURES, seed=config.seed)
     add_figures(report, context, comparison)
-    best = save_best_model(context, comparison)
-    report.add_config(config.to_dict(), context.environment)
-    context.log(f"best pair by test accuracy: {best}")
-    return context.finish(comparison_metrics(comparison, MEASURES, train_seconds=seconds,
-                                             best_pair=best), report)
+    return finish_comparison(context, report, comparison, MEASURES, dataset,
+                             best_name="best_pair", train_seconds=seconds)
 
 
 def main(argv=None):

@@ -46,7 +46,6 @@ import time
 import typing
 
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
@@ -55,9 +54,8 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
-from keras_recipes.recipes.common.experiments import save_best_model
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.optimizer_runs import CLASSIC_OPTIMIZERS
 from keras_recipes.recipes.common.optimizer_runs import learning_rate_grid
@@ -280,15 +278,10 @@ def run(config):
         report.add_plot(figures.plot_learning_rate_search(
             search.rows, context.plot_path("learning_rate_search")),
             "Learning-rate search: validation loss after the search budget")
-    add_baselines(report, dataset, MEASURES, seed=config.seed)
     add_figures(report, context, comparison)
-    best = save_best_model(context, comparison)
-    metrics = comparison_metrics(comparison, MEASURES, train_seconds=seconds,
-                                 best_optimizer=best,
-                                 tuned_learning_rates=tuned_rates(search, names))
-    report.add_config(config.to_dict(), context.environment)
-    context.log(f"best optimizer by test accuracy: {best}")
-    return context.finish(metrics, report)
+    return finish_comparison(context, report, comparison, MEASURES, dataset,
+                             best_name="best_optimizer", train_seconds=seconds,
+                             tuned_learning_rates=tuned_rates(search, names))
 
 
 def main(argv=None):

@@ -45,25 +45,23 @@ import typing
 import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
-from threadpoolctl import threadpool_limits
 
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
-from keras_recipes.recipes.common.experiments import save_best_model
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.report import Report
@@ -90,11 +88,6 @@ VARIANTS = {
     "early_stopping": (False, False, False, True),
     "all": (True, True, True, True),
 }
-
-
-def check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"The '{name}' parameter must be in [0, 1). Got {value!r} instead.")
 
 
 @dataclasses.dataclass
@@ -321,14 +314,9 @@ def run(config):
         f"epochs. Gaps are measured after training, in inference mode. All training "
         f"took {seconds:.0f} s.")
     add_comparison(report, comparison, MEASURES, context, heading="Variants")
-    with threadpool_limits(limits=1):  # OpenMP/BLAS threads crawl on a busy CPU
-        add_baselines(report, dataset, MEASURES, seed=config.seed)
     add_figures(report, context, comparison)
-    best = save_best_model(context, comparison)
-    report.add_config(config.to_dict(), context.environment)
-    context.log(f"best variant by test accuracy: {best}")
-    return context.finish(comparison_metrics(comparison, MEASURES, train_seconds=seconds,
-                                             best_variant=best), report)
+    return finish_comparison(context, report, comparison, MEASURES, dataset,
+                             best_name="best_variant", train_seconds=seconds)
 
 
 def main(argv=None):

@@ -11,6 +11,7 @@ split; the validation split is not used.
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
@@ -68,7 +69,10 @@ def baseline_rows(dataset, seed=0):
     rows = []
     for name, estimator in baseline_models(dataset.task, seed).items():
         started = time.perf_counter()
-        estimator.fit(x_train, dataset.y_train)
+        # One thread: OpenMP and BLAS threads fighting TensorFlow's for the
+        # same cores made these fits 20-30x slower on a busy 2-core machine.
+        with threadpool_limits(limits=1):
+            estimator.fit(x_train, dataset.y_train)
         seconds = time.perf_counter() - started
         if dataset.task == "regression":
             outputs = estimator.predict(x_test)

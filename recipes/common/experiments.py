@@ -17,9 +17,11 @@ import sys
 
 from keras_recipes.callbacks.atomic_files import atomic_path
 from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
 from keras_recipes.tuning import run_experiment
+from keras_recipes.tuning import distributed_role
 from keras_recipes.tuning import seed_list
 from keras_recipes.tuning import statistics
 
@@ -40,6 +42,9 @@ class ComparisonConfig:
         if self.resume and not self.out:
             raise ValueError("--resume needs --out DIR, the directory of the comparison "
                              "to continue.")
+        if distributed_role() and not self.out:
+            raise ValueError("KerasTuner's chief/worker mode needs --out DIR, a directory "
+                             "that the chief and every worker share.")
 
     @property
     def seed_list(self):
@@ -133,6 +138,27 @@ def add_comparison(report, comparison, measures, context=None, heading="Comparis
                                       context.plot_path(f"{comparison.experiment.name}_"
                                                         f"{measures[0]}"))
         report.add_plot(path, f"{measures[0]} per arm: mean, 95% interval and seeds")
+
+
+def finish_comparison(context, report, comparison, measures, dataset=None,
+                      best_name="best_arm", **headline):
+    """Ends a comparison run: baselines, best model, settings, metrics and report.
+
+    Adds the scikit-learn baselines on `dataset` (when given), copies the
+    best arm's model to `model.keras`, adds the configuration, then writes
+    `metrics.json` (the comparison schema, the best arm under `best_name`
+    and the `headline` keys) and `report.md`.
+
+    Returns:
+        The `RunResult`.
+    """
+    if dataset is not None:
+        add_baselines(report, dataset, measures, seed=context.config.seed)
+    best = save_best_model(context, comparison)
+    report.add_config(context.config.to_dict(), context.environment)
+    context.log(f"best by {comparison.experiment.primary}: {best}")
+    metrics = comparison_metrics(comparison, measures, **{best_name: best}, **headline)
+    return context.finish(metrics, report)
 
 
 def save_best_model(context, comparison, measure=None):

@@ -16,6 +16,7 @@ from keras_recipes.recipes.common.runs import create_run_dir
 from keras_recipes.recipes.common.runs import save_model
 from keras_recipes.recipes.common.runs import write_history_csv
 from keras_recipes.recipes.common.runs import write_json
+from keras_recipes.tuning.experiment_workers import distributed_role
 from keras_recipes.tuning.experiment_workers import worker_name
 
 
@@ -119,10 +120,13 @@ def start_run(recipe, config, resume=False):
     """
     worker = worker_name()
     if worker:  # A KerasTuner worker of a comparison: it shares config.out.
-        shared_dir = config.out
+        # Whichever process comes first creates the shared run folder.
+        shared_dir = create_run_dir(recipe, config.out, resume=True)
         run_dir = create_run_dir(recipe, os.path.join(config.out, "workers", worker),
                                  resume=True)
     else:
+        # The chief of KerasTuner's distributed mode meets its workers in --out.
+        resume = resume or distributed_role() == "chief"
         out = config.out
         created = None if out is None else _created_paths(out)
         run_dir = shared_dir = create_run_dir(recipe, out, resume=resume)

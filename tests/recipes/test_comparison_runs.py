@@ -78,3 +78,30 @@ def test_two_loopback_workers_give_the_serial_runs_csv(serial, tmp_path):
     logs = sorted(os.listdir(out / "experiments" / "workers"))
     assert logs == ["tuner0.log", "tuner1.log"]
     assert (out / "report.md").exists() and (out / "model.keras").exists()
+
+
+def test_a_chief_and_a_worker_started_by_hand_share_out(serial, tmp_path):
+    """KerasTuner's multi-host mode, on 127.0.0.1: the worker may start first."""
+    pytest.importorskip("grpc")
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    out = tmp_path / "run"
+    processes = []
+    for tuner_id in ("tuner0", "chief"):
+        env = dict(os.environ, KERASTUNER_TUNER_ID=tuner_id, KERASTUNER_ORACLE_IP="127.0.0.1",
+                   KERASTUNER_ORACLE_PORT=port)
+        processes.append(subprocess.Popen(command(out), env=env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True))
+    try:
+        for process in processes:
+            _, error = process.communicate(timeout=600)
+            assert process.returncode == 0, error[-3000:]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    pd.testing.assert_frame_equal(runs_without_timing(out), runs_without_timing(serial))
+    assert (out / "workers" / "tuner0" / "report.md").exists()
