@@ -41,7 +41,6 @@
 
 # %%
 import dataclasses
-import math
 import time
 import typing
 
@@ -54,6 +53,7 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
+from keras_recipes.recipes.common.experiments import add_learning_rate_search
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import write_runs
@@ -69,8 +69,11 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
+from keras_recipes.tuning import best_learning_rates
 from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import get_optimizer_spec
+from keras_recipes.tuning import learning_rate_search
+from keras_recipes.tuning import search_rows
 
 NAME = "optimizer_comparison"
 
@@ -152,24 +155,17 @@ def optimizer_arm(config, dataset, name, learning_rate, epochs, arm_name=None):
 
 # %%
 def search_experiment(config, dataset, names):
-    arms = [optimizer_arm(config, dataset, name, rate, config.search_epochs,
-                          arm_name=f"{name}-lr{rate:g}")
-            for name in names if get_optimizer_spec(name).learning_rate is not None
-            for rate in learning_rate_grid(name, config.grid_size)]
-    return Experiment("learning_rate_search", arms, seeds=[config.seed],
-                      primary="final_val_loss",
-                      target=Target("val_accuracy", config.target_accuracy)) if arms else None
+    grid = {name: learning_rate_grid(name, config.grid_size) for name in names
+            if get_optimizer_spec(name).learning_rate is not None}
+    return learning_rate_search(
+        grid, lambda name, rate, arm_name: optimizer_arm(
+            config, dataset, name, rate, config.search_epochs, arm_name), seed=config.seed,
+        target=Target("val_accuracy", config.target_accuracy))
 
 
 def tuned_rates(search, names):
-    rates = {name: None for name in names}
-    for name in names:
-        rows = [r for r in search.rows if r["optimizer"] == name] if search else []
-        if rows:
-            scores = [(r["final_val_loss"] if math.isfinite(r["final_val_loss"])
-                       and not r["diverged"] else math.inf, r["learning_rate"]) for r in rows]
-            rates[name] = min(scores)[1]
-    return rates
+    best = best_learning_rates(search)
+    return {name: best.get(name) for name in names}
 
 
 def comparison_experiment(config, dataset, rates):
@@ -199,7 +195,7 @@ MEASURES = ["test_accuracy", "test_loss", "final_val_loss", "epochs_to_target",
 
 
 def rates_reaching_target(search, name):
-    rows = [r for r in search.rows if r["optimizer"] == name] if search else []
+    rows = search_rows(search, name)
     good = sum(r["epochs_to_target"] is not None for r in rows)
     return f"{good}/{len(rows)} tried LRs reach it" if rows else "no learning rate to tune"
 
@@ -269,15 +265,7 @@ def run(config):
                    paired=["test_accuracy", "test_loss", "epochs_to_target"])
     report.add_section("Claimed and measured character")
     report.add_table(character_rows(comparison, search))
-    if search:
-        report.add_section("Learning-rate search",
-                           f"Validation loss after {config.search_epochs} epochs at each "
-                           "tried rate (one seed).")
-        report.add_table(search.rows, ["optimizer", "learning_rate", "final_val_loss",
-                                       "best_val_accuracy", "diverged", "train_seconds"])
-        report.add_plot(figures.plot_learning_rate_search(
-            search.rows, context.plot_path("learning_rate_search")),
-            "Learning-rate search: validation loss after the search budget")
+    add_learning_rate_search(report, context, search, f"{config.search_epochs} epochs")
     add_figures(report, context, comparison)
     return finish_comparison(context, report, comparison, MEASURES, dataset,
                              best_name="best_optimizer", train_seconds=seconds,

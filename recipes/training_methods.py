@@ -53,7 +53,6 @@ import time
 import typing
 
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
@@ -63,9 +62,9 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import add_learning_rate_search
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
-from keras_recipes.recipes.common.experiments import save_best_model
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
@@ -79,8 +78,10 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
+from keras_recipes.tuning import best_learning_rates
 from keras_recipes.tuning import describe_regime
 from keras_recipes.tuning import fit_with_optimizer
+from keras_recipes.tuning import learning_rate_search
 from keras_recipes.tuning import get_optimizer_spec
 from keras_recipes.tuning import list_regimes
 from keras_recipes.tuning import resolve_batch_size
@@ -209,33 +210,21 @@ def method_arm(config, dataset, method, learning_rate, epochs, name=None):
 # start of `fit`, so the first epoch includes the one-off graph tracing.
 
 # %%
-def trial_rows(search, method):
-    rows = [r for r in search.rows if r["arm"].rsplit("-lr", 1)[0] == method.name]
-    return sorted(rows, key=lambda row: row["learning_rate"])
-
-
-def search_score(row):
-    loss = row.get("final_val_loss")
-    finite = loss is not None and math.isfinite(loss) and not row["diverged"]
-    return loss if finite else math.inf
-
-
 def search_experiment(config, dataset, methods):
-    arms = [method_arm(config, dataset, m, rate, math.ceil(round(
-                config.search_fraction * m.epochs, 6)), f"{m.name}-lr{rate:g}")
-            for m in methods if get_optimizer_spec(m.optimizer).learning_rate is not None
-            for rate in learning_rate_grid(m.optimizer, config.grid_size)]
-    return Experiment("learning_rate_search", arms, seeds=[config.seed],
-                      primary="final_val_loss") if arms else None
+    grid = {m.name: learning_rate_grid(m.optimizer, config.grid_size) for m in methods
+            if get_optimizer_spec(m.optimizer).learning_rate is not None}
+    budget = {m.name: math.ceil(round(config.search_fraction * m.epochs, 6)) for m in methods}
+    by_name = {m.name: m for m in methods}
+    return learning_rate_search(
+        grid, lambda name, rate, arm_name: method_arm(config, dataset, by_name[name], rate,
+                                                      budget[name], arm_name),
+        seed=config.seed)
 
 
 def tuned_rates(config, search, methods):
-    rates = {}
-    for m in methods:
-        tunable = get_optimizer_spec(m.optimizer).learning_rate is not None
-        rates[m.name] = None if not tunable else config.learning_rate or min(
-            (search_score(r), r["learning_rate"]) for r in trial_rows(search, m))[1]
-    return rates
+    best = best_learning_rates(search)
+    return {m.name: None if get_optimizer_spec(m.optimizer).learning_rate is None
+            else config.learning_rate or best[m.name] for m in methods}
 
 
 def measure(run, dataset, target):
@@ -283,20 +272,6 @@ def cost_rows(comparison):
         row["seeds reaching target"] = f"{sum(v is not None for v in reached)} of {len(reached)}"
         row["diverged"] = sum(bool(v) for v in comparison.values("diverged", row["arm"]))
     return rows
-
-
-def plot_search(search, methods, path):
-    figure, (axis,) = figures.new_figure()
-    for index, method in enumerate(m for m in methods if trial_rows(search, m)):
-        rows = trial_rows(search, method)
-        axis.plot([r["learning_rate"] for r in rows],
-                  [search_score(r) if math.isfinite(search_score(r)) else math.nan
-                   for r in rows], marker="o", color=f"C{index}", label=method.name)
-    axis.set(xscale="log", yscale="log", xlabel="learning rate",
-             ylabel="final validation loss", title="Learning-rate search (one seed)")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize="small")
-    return figures.save_figure(figure, path)
 
 
 def add_figures(report, context, comparison):
@@ -348,20 +323,12 @@ def run(config):
     report.add_section("What each method spent", "Mean [95% interval] over seeds; update "
                        "rate: updates per second after the first epoch (graph tracing).")
     report.add_table(cost_rows(comparison))
-    if search:
-        report.add_section("Learning-rate search", "Final validation loss of every tried "
-                           "rate (one seed); the lowest wins.")
-        report.add_table(search.rows, ["arm", "learning_rate", "epochs", "final_val_loss",
-                                       "best_val_accuracy", "diverged", "train_seconds"])
-        report.add_plot(plot_search(search, methods, context.plot_path("learning_rate_search")),
-                        "Final validation loss against the learning rate, per method")
-    add_baselines(report, dataset, MEASURES, seed=config.seed)
+    add_learning_rate_search(report, context, search,
+                             f"{config.search_fraction:.0%} of each method's epochs")
     add_figures(report, context, comparison)
-    best = save_best_model(context, comparison)
-    metrics = comparison_metrics(comparison, MEASURES, train_seconds=seconds,
-                                 best_method=best, tuned_learning_rates=rates)
-    report.add_config(config.to_dict(), context.environment)
-    return context.finish(metrics, report)
+    return finish_comparison(context, report, comparison, MEASURES, dataset,
+                             best_name="best_method", train_seconds=seconds,
+                             tuned_learning_rates=rates)
 
 
 def main(argv=None):

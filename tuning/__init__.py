@@ -48,3 +48,6 @@ from keras_recipes.tuning.experiment import seed_list
 from keras_recipes.tuning.experiment_workers import distributed_role
 from keras_recipes.tuning.statistics import mean_interval
 from keras_recipes.tuning.statistics import paired_difference
+from keras_recipes.tuning.learning_rate_search import best_learning_rates
+from keras_recipes.tuning.learning_rate_search import learning_rate_search
+from keras_recipes.tuning.learning_rate_search import search_rows

@@ -26,13 +26,21 @@ TEST_NAME = "paired t-test"
 INTERVAL_NAME = "Student-t 95% interval"
 
 
-def lower_is_better(metric):
-    """Whether a smaller value of `metric` is better (losses, errors, times)."""
-    name = metric.lower()
-    return any(word in name for word in (
-        "loss", "error", "mse", "mae", "rmse", "seconds", "epochs", "nll",
-        "brier", "ece", "gap", "updates", "diverged"))
+_LOWER_IS_BETTER = {"loss", "error", "mse", "mae", "rmse", "seconds", "epochs", "nll",
+                    "brier", "ece", "gap", "updates", "diverged", "time"}
 
+
+def lower_is_better(metric):
+    """Whether a smaller value of `metric` is better (losses, errors, costs).
+
+    Decided by the words of the name (split on `_`): any of loss, error,
+    mse, mae, rmse, seconds, epochs, nll, brier, ece, gap, updates,
+    diverged or time, unless it is a rate (`updates_per_second`).
+    """
+    words = metric.lower().split("_")
+    if "per" in words:
+        return False
+    return any(word in _LOWER_IS_BETTER for word in words)
 
 
 def _finite(values):

@@ -140,6 +140,29 @@ def add_comparison(report, comparison, measures, context=None, heading="Comparis
         report.add_plot(path, f"{measures[0]} per arm: mean, 95% interval and seeds")
 
 
+def add_learning_rate_search(report, context, search, budget):
+    """Adds a learning-rate search's trial table and figure to a report.
+
+    Args:
+        report: The `Report`.
+        context: The `RunContext` (for `plots/`).
+        search: The search `Comparison` (see `learning_rate_search`), or
+            `None` (nothing is added).
+        budget: Words for each trial's budget, such as `"8 epochs"`.
+    """
+    if search is None:
+        return
+    report.add_section("Learning-rate search",
+                       f"Final validation loss after {budget} at each tried rate (one "
+                       "seed); the lowest wins and a diverged trial never does.")
+    report.add_table(search.rows, ["search_group", "learning_rate", "epochs",
+                                   "final_val_loss", "best_val_accuracy", "diverged",
+                                   "train_seconds"])
+    path = figures.plot_learning_rate_search(search.rows,
+                                             context.plot_path("learning_rate_search"))
+    report.add_plot(path, "Learning-rate search: final validation loss against the rate")
+
+
 def finish_comparison(context, report, comparison, measures, dataset=None,
                       best_name="best_arm", **headline):
     """Ends a comparison run: baselines, best model, settings, metrics and report.

@@ -122,28 +122,29 @@ def plot_intervals(comparison, measure, path, title=None):
 
 
 def plot_learning_rate_search(trials, path, metric="final_val_loss", log_y=True,
-                              title="Learning-rate search"):
-    """Draws a search score against the learning rate, one line per optimizer.
+                              title="Learning-rate search", group="search_group"):
+    """Draws a search score against the learning rate, one line per group.
 
     Args:
-        trials: Dicts with `"optimizer"`, `"learning_rate"` and `metric` keys
-            (non-finite scores are drawn as gaps), such as a search
-            comparison's `rows`.
+        trials: Dicts with `group`, `"learning_rate"` and `metric` keys
+            (non-finite scores are drawn as gaps), such as the `rows` of a
+            `learning_rate_search` comparison.
         path: PNG path to write.
         metric: Key of the score to plot. Defaults to `"final_val_loss"`.
         log_y: Whether to use a log scale for the score. Defaults to `True`.
         title: Figure title. Defaults to `"Learning-rate search"`.
+        group: Key naming each trial's line. Defaults to `"search_group"`.
 
     Returns:
         `path`.
     """
     figure, (axis,) = new_figure()
-    names = list(dict.fromkeys(trial["optimizer"] for trial in trials))
+    names = list(dict.fromkeys(trial[group] for trial in trials))
     for index, name in enumerate(names):
-        rows = sorted((t for t in trials if t["optimizer"] == name),
+        rows = sorted((t for t in trials if t[group] == name),
                       key=lambda t: t["learning_rate"])
         scores = [row[metric] if row[metric] is not None and math.isfinite(row[metric])
-                  else float("nan") for row in rows]
+                  and not row.get("diverged") else float("nan") for row in rows]
         axis.plot([row["learning_rate"] for row in rows], scores, marker="o", label=name,
                   color=f"C{index % 10}", linestyle="-" if index < 10 else "--")
     axis.set_xscale("log")

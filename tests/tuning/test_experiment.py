@@ -174,3 +174,25 @@ def test_real_fits_are_bit_equal_whatever_ran_before(tmp_path):
     single = run_experiment(alone, tmp_path / "alone", progress=False)
     assert together.values("final_val_loss", "sgd")[1] == single.values("final_val_loss",
                                                                          "sgd")[0]
+
+
+def test_the_learning_rate_search_picks_the_lowest_finite_loss_per_group(tmp_path):
+    from keras_recipes.tuning import best_learning_rates
+    from keras_recipes.tuning import learning_rate_search
+    from keras_recipes.tuning import search_rows
+
+    def make_arm(group, rate, name):
+        def train(seed):
+            loss = abs(np.log10(rate) + (2 if group == "adam" else 1))  # best 1e-2 / 1e-1
+            if rate >= 1:
+                loss = float("nan")  # diverged, though "lower" than nothing
+            return FakeRun({"loss": [loss], "val_loss": [loss]})
+        return Arm(name, train)
+
+    grid = {"adam": [1e-3, 1e-2, 1e-1], "sgd": [1e-2, 1e-1, 1.0]}
+    search = run_experiment(learning_rate_search(grid, make_arm, seed=0), tmp_path,
+                            progress=False)
+    assert best_learning_rates(search) == {"adam": 1e-2, "sgd": 1e-1}
+    assert [row["learning_rate"] for row in search_rows(search, "sgd")] == grid["sgd"]
+    assert search_rows(search, "sgd")[-1]["diverged"]
+    assert learning_rate_search({"lbfgs": []}, make_arm, seed=0) is None

@@ -54,6 +54,8 @@ def test_lower_is_better_turns_the_better_count_around():
     assert losses["better"] == 2
     assert lower_is_better("val_loss") and lower_is_better("epochs_to_target")
     assert not lower_is_better("test_accuracy")
+    assert not lower_is_better("updates_per_second") and lower_is_better("final_val_loss")
+    assert not lower_is_better("test_r2") and lower_is_better("train_seconds")
 
 
 def test_pairs_with_a_missing_side_are_dropped():
