@@ -1,5 +1,6 @@
-"""The learning-rate schedule comparison: rows per schedule, seeds, flag checks."""
+"""The learning-rate schedule comparison on the engine: schema, runs, tables, flags."""
 
+import json
 import os
 
 import keras
@@ -12,37 +13,70 @@ from keras_recipes.recipes import lr_schedules
 
 # Iris: 105 training rows, 4 steps per epoch, so a run takes about a second.
 SMALL = dict(dataset="iris", epochs=2, units=8, depth=1, verbose=0)
+NAMES = [*list_schedules(), "plateau"]
+ARMS = [*NAMES, "constant_small"]
 
 
-def test_every_schedule_gets_a_table_row_metrics_and_a_learning_rate_curve(tmp_path):
-    names = [*list_schedules(), "plateau"]
-    result = lr_schedules.run(lr_schedules.Config(
-        out=str(tmp_path / "run"), schedules=",".join(names), seeds=1,
-        small_learning_rate=0.01, target_accuracy=0.5, **SMALL))
-    report = open(result.report_path, encoding="utf-8").read()
-    table = report.split("## Schedules")[1].split("![")[0]
-    for name in [*names, "constant_small"]:
-        assert f"| {name} |" in table
-        for key in ("test_accuracy_mean", "val_loss_mean", "seconds_mean",
-                    "epochs_to_target_mean", "seeds_reaching_target"):
-            assert f"{name}_{key}" in result.metrics
-    assert result.metrics["best_schedule"] in [*names, "constant_small"]
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return lr_schedules.run(lr_schedules.Config(
+        out=str(tmp_path_factory.mktemp("schedules") / "run"), schedules=",".join(NAMES),
+        seeds=2, small_learning_rate=0.01, target_accuracy=0.5, **SMALL))
+
+
+def test_metrics_follow_the_comparison_schema(result):
+    metrics = json.load(open(os.path.join(result.run_dir, "metrics.json")))
+    assert metrics["reference"] == "constant"
+    assert metrics["seeds"] == [42, 43]
+    assert sorted(metrics["arms"]) == sorted(ARMS)
+    for arm in ARMS:
+        for measure in lr_schedules.MEASURES:
+            summary = metrics["arms"][arm][measure]
+            assert {"mean", "ci_low", "ci_high", "n"} <= set(summary)
+        accuracy = metrics["arms"][arm]["test_accuracy"]
+        assert accuracy["ci_low"] <= accuracy["mean"] <= accuracy["ci_high"]
+    assert set(metrics["differences"]) == set(ARMS) - {"constant"}
+    difference = metrics["differences"]["cosine"]["test_accuracy"]
+    assert {"mean", "ci_low", "ci_high", "p_value", "better", "n", "resolved"} <= set(difference)
+    assert metrics["best_schedule"] in ARMS
+    assert metrics["fastest_schedule"] in ARMS + [None]
+    assert metrics["train_seconds"] > 0
+
+
+def test_runs_csv_has_one_row_per_schedule_and_seed(result):
     runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
-    assert len(runs) == len(names) + 1
+    assert runs.groupby("arm").size().to_dict() == {arm: 2 for arm in ARMS}
+    assert sorted(set(runs["seed"])) == [42, 43]
     assert (runs["epochs"] == 2).all()
-    for plot in ("learning_rates", "train_loss", "val_loss", "val_accuracy"):
+    assert runs.loc[runs["arm"] == "constant_small", "peak_learning_rate"].eq(0.01).all()
+    # The plateau rule and the decays show in the logged rate; the constant one does not.
+    constant = runs.loc[runs["arm"] == "constant", "final_learning_rate"]
+    assert constant.to_numpy() == pytest.approx(0.1)
+    assert (runs.loc[runs["arm"] == "cosine", "final_learning_rate"] < 0.05).all()
+    assert os.path.getsize(os.path.join(result.run_dir, "curves.csv")) > 0
+    assert os.path.getsize(os.path.join(result.run_dir, "model.keras")) > 0
+
+
+def test_report_has_the_interval_and_paired_difference_tables(result):
+    report = open(result.report_path, encoding="utf-8").read()
+    intervals = report.split("## Schedules, measured")[1].split("Paired differences")[0]
+    for arm in ARMS:
+        assert f"| {arm} |" in intervals
+    assert "95% interval" in report and " [" in intervals
+    assert "| arm | measure | difference vs constant | p_value | seeds better | resolved |" \
+        in report
+    assert "not resolved at 2 seeds" in report or "resolved at 2 seeds" in report
+    costs = report.split("## Rates, targets and costs")[1]
+    assert "seeds reaching target" in costs and "| plateau |" in costs
+    assert "LogisticRegression" in report
+    for plot in ("learning_rates", "train_loss", "val_loss", "val_accuracy",
+                 "schedules_test_accuracy"):
         assert os.path.getsize(os.path.join(result.run_dir, "plots", f"{plot}.png")) > 0
 
 
-def test_each_seed_trains_once_and_the_spread_is_reported(tmp_path):
-    result = lr_schedules.run(lr_schedules.Config(
-        out=str(tmp_path / "run"), schedules="cosine", seeds=2, seed=7,
-        small_learning_rate=0.0, **SMALL))
-    runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
-    assert runs["seed"].tolist() == [7, 8]
-    assert runs["schedule"].tolist() == ["cosine", "cosine"]
-    assert "±" in open(result.report_path, encoding="utf-8").read()
-    assert result.metrics["cosine_test_accuracy_std"] >= 0
+def test_seeds_is_a_count_and_smoke_pairs_two_of_them():
+    assert lr_schedules.Config(seed=7, seeds=3).seed_list == [7, 8, 9]
+    assert lr_schedules.Config(smoke=True).resolved().seeds >= 2
 
 
 def test_schedule_names_become_the_right_learning_rates():
@@ -77,9 +111,11 @@ def test_only_the_plateau_schedule_gets_the_plateau_callback():
     ({"schedules": ""}, "'schedules' parameter"),
     ({"seeds": 0}, "'seeds' parameter"),
     ({"warmup_epochs": 20, "epochs": 20}, "'warmup_epochs' parameter"),
+    ({"warmup_epochs": -1}, "'warmup_epochs' parameter"),
     ({"warmup_epochs": 2, "epochs": 2, "schedules": "step,cosine"}, "'warmup_epochs' parameter"),
     ({"optimizer": "lbfgs"}, "'optimizer' parameter.*'lbfgs'"),
     ({"optimizer": "adamm"}, "'optimizer' parameter"),
+    ({"learning_rate": 0}, "'learning_rate' parameter"),
     ({"plateau_factor": 1.5}, "'plateau_factor' parameter"),
     ({"target_accuracy": 0}, "'target_accuracy' parameter"),
     ({"small_learning_rate": 0.5}, "'small_learning_rate' parameter"),
@@ -101,7 +137,7 @@ def test_command_line_refuses_an_unknown_schedule_before_training(tmp_path, caps
     assert exit_info.value.code == 2
     error = capsys.readouterr().err
     assert "linear" in error
-    for name in [*list_schedules(), "plateau"]:
+    for name in NAMES:
         assert name in error
     assert not out.exists()
 
