@@ -46,12 +46,12 @@ from tqdm.auto import tqdm
 
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.recipes.common.comparison import mean_std
+from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import check_rate
-from keras_recipes.recipes.common.config import optional
-from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
+from keras_recipes.recipes.common.config import optional
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.datasets import list_datasets
 from keras_recipes.recipes.common.evaluation import classification_metrics

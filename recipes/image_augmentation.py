@@ -46,8 +46,8 @@ import typing
 import keras
 import numpy as np
 
-from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.callbacks import EarlyStopping
+from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.models import build_augmentation
 from keras_recipes.models import create_model
 from keras_recipes.models import save_augmentation_gallery

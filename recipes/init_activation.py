@@ -46,7 +46,6 @@
 # %%
 import dataclasses
 import math
-import time
 import typing
 
 import numpy as np
@@ -67,6 +66,7 @@ from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_pairs
 from keras_recipes.recipes.common.report import Report
@@ -265,12 +265,11 @@ def run(config):
     probe = probe_batch(dataset, config.probe_rows)
     target = Target("val_accuracy", config.target_accuracy)
     arms = [pair_arm(config, dataset, probe, *pair) for pair in pairs]
-    started = time.perf_counter()
     comparison = run_comparison(context, Experiment(
         "init_activation", arms, seeds=config.seed_list,
         evaluate=run_measures(dataset, target), target=target, save_models=True,
         reference=REFERENCE if REFERENCE in [arm.name for arm in arms] else None))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
 
     report = Report("Activations, initialisers and vanishing gradients", context.run_dir)

@@ -50,7 +50,6 @@
 import dataclasses
 import fractions
 import math
-import shutil
 import numbers
 import typing
 
@@ -58,11 +57,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from keras_recipes.callbacks import find_learning_rate
-from keras_recipes.callbacks.atomic_files import atomic_path
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
@@ -72,8 +69,9 @@ from keras_recipes.recipes.common.environment import set_seed
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.report import Report
@@ -374,7 +372,7 @@ def run(config):
             f"max_learning_rate={config.max_learning_rate:g}; widen the range or "
             "raise --finder-steps.")
     comparison = run_comparison(context, grid_experiment(config, dataset, suggestion, factors))
-    seconds = sum(row["train_seconds"] for row in comparison.rows)  # Resumed runs too.
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
     best = best_rate(comparison, config.score)
     if best is None:
@@ -398,7 +396,6 @@ def run(config):
                                                within, tied))
     add_comparison(report, comparison, [config.score, "test_accuracy", "test_loss"],
                    context, heading="Grid of learning rates around the suggestion")
-    add_baselines(report, dataset, ["test_accuracy", "test_loss"], seed=config.seed)
     for caption, path in (
             ("Range test: smoothed loss against learning rate, suggestion dashed",
              context.plot_path("lr_finder")),
@@ -409,19 +406,15 @@ def run(config):
              figures.plot_curves(comparison.curves(), "val_loss",
                                  context.plot_path("val_loss"), log_y=True))):
         report.add_plot(path, caption)
-    report.add_config(config.to_dict(), context.environment)
-    metrics = comparison_metrics(
-        comparison, [config.score, "test_accuracy"], best_arm=best,
-        suggested_learning_rate=suggestion, best_learning_rate=rates(comparison)[best],
+    context.log(f"suggested {suggestion:.3g}, best grid rate {rates(comparison)[best]:.3g}: "
+                f"{'within' if within else 'NOT within'} x{config.tolerance:g}")
+    return finish_comparison(
+        context, report, comparison, [config.score, "test_accuracy", "test_loss"], dataset,
+        best=best, suggested_learning_rate=suggestion, best_learning_rate=rates(comparison)[best],
         best_over_suggested=ratio, within_tolerance=within, rates_tied_with_best=tied,
         suggestions={str(seed): s for seed, (s, _) in finders.items()},
         loss_minimum_learning_rate=loss_minimum(finder), train_seconds=seconds,
         finder_steps_run=len(finder.history["loss"]), grid_learning_rates=rates(comparison))
-    with atomic_path(context.path("model.keras")) as temporary:  # The best by our rule.
-        shutil.copyfile(comparison.model_path(best), temporary)
-    context.log(f"suggested {suggestion:.3g}, best grid rate {rates(comparison)[best]:.3g}: "
-                f"{'within' if within else 'NOT within'} x{config.tolerance:g}")
-    return context.finish(metrics, report)
 
 
 def main(argv=None):

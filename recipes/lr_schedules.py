@@ -58,7 +58,6 @@ from keras_recipes.callbacks import ReduceLROnPlateau
 from keras_recipes.callbacks import create_schedule
 from keras_recipes.callbacks import list_schedules
 from keras_recipes.recipes.common import figures
-from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
@@ -68,9 +67,9 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
-from keras_recipes.recipes.common.experiments import comparison_metrics
+from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
-from keras_recipes.recipes.common.experiments import save_best_model
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
@@ -338,7 +337,7 @@ def run(config):
     context.log(f"{dataset.describe()}; schedules: {', '.join(names)}; "
                 f"{config.seeds} seed(s) x {config.epochs} epochs")
     comparison = run_comparison(context, experiment(config, dataset, names))
-    seconds = sum(row["train_seconds"] for row in comparison.rows)  # Resumed runs too.
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
 
     report = Report("Learning-rate schedules, measured", context.run_dir)
@@ -352,18 +351,15 @@ def run(config):
     add_comparison(report, comparison, MEASURES, context, heading="Schedules, measured")
     report.add_section("Rates, targets and costs")
     report.add_table(schedule_rows(comparison))
-    best, quickest = save_best_model(context, comparison), fastest(comparison)
+    best, quickest = comparison.best_arm(), fastest(comparison)
     report.add_text(
         f"Best by mean test accuracy: **{best}**; fewest epochs to "
         f"{config.target_accuracy} validation accuracy (all seeds): "
         f"**{quickest or 'none reached it with every seed'}**.")
-    add_baselines(report, dataset, ["test_accuracy", "test_loss"], seed=config.seed)
     add_figures(report, context, config, dataset, comparison)
-    report.add_config(config.to_dict(), context.environment)
-    metrics = comparison_metrics(comparison, MEASURES, train_seconds=seconds,
-                                 best_schedule=best, fastest_schedule=quickest)
-    context.log(f"best schedule by test accuracy: {best}; fastest to target: {quickest}")
-    return context.finish(metrics, report)
+    return finish_comparison(context, report, comparison, MEASURES, dataset,
+                             best_name="best_schedule", train_seconds=seconds,
+                             fastest_schedule=quickest)
 
 
 def main(argv=None):

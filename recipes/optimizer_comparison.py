@@ -41,7 +41,6 @@
 
 # %%
 import dataclasses
-import time
 import typing
 
 from keras_recipes.recipes.common import figures
@@ -56,6 +55,7 @@ from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import add_learning_rate_search
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.optimizer_runs import CLASSIC_OPTIMIZERS
 from keras_recipes.recipes.common.optimizer_runs import learning_rate_grid
@@ -246,12 +246,11 @@ def run(config):
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"{dataset.describe()}; optimizers: {', '.join(names)}; "
                 f"{config.seeds} seed(s); target validation accuracy {config.target_accuracy}")
-    started = time.perf_counter()
     experiment = search_experiment(config, dataset, names)
     search = run_comparison(context, experiment) if experiment else None
     comparison = run_comparison(context, comparison_experiment(
         config, dataset, tuned_rates(search, names)))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(search, comparison)
     write_runs(context, *[c for c in (search, comparison) if c])
 
     report = Report("Comparing optimizers, measured", context.run_dir)

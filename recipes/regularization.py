@@ -53,8 +53,8 @@ from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
-from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import check_positive
+from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
@@ -62,6 +62,7 @@ from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.report import Report
@@ -298,12 +299,11 @@ def run(config):
     dataset = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"{dataset.describe()}; {len(variants)} variants x {config.seeds} seeds")
-    started = time.perf_counter()
     comparison = run_comparison(context, Experiment(
         "regularization", [variant_arm(config, dataset, v) for v in variants],
         seeds=config.seed_list, evaluate=gap_measures(dataset),
         reference="none" if "none" in variants else None, save_models=True))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
 
     report = Report("Regularisation against overfitting", context.run_dir)

@@ -49,7 +49,6 @@
 import collections
 import dataclasses
 import math
-import time
 import typing
 
 from keras_recipes.recipes.common import figures
@@ -65,6 +64,7 @@ from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import add_learning_rate_search
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
@@ -81,8 +81,8 @@ from keras_recipes.tuning import Target
 from keras_recipes.tuning import best_learning_rates
 from keras_recipes.tuning import describe_regime
 from keras_recipes.tuning import fit_with_optimizer
-from keras_recipes.tuning import learning_rate_search
 from keras_recipes.tuning import get_optimizer_spec
+from keras_recipes.tuning import learning_rate_search
 from keras_recipes.tuning import list_regimes
 from keras_recipes.tuning import resolve_batch_size
 
@@ -302,12 +302,11 @@ def run(config):
     methods = list_methods(config, len(dataset.y_train))
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"{dataset.describe()}; methods: {', '.join(m.name for m in methods)}")
-    started = time.perf_counter()
     experiment = None if config.learning_rate else search_experiment(config, dataset, methods)
     search = run_comparison(context, experiment) if experiment else None
     rates = tuned_rates(config, search, methods)
     comparison = run_comparison(context, comparison_experiment(config, dataset, methods, rates))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(search, comparison)
     write_runs(context, *[c for c in (search, comparison) if c])
 
     report = Report("Full-batch, stochastic and mini-batch gradient descent", context.run_dir)

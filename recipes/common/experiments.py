@@ -163,8 +163,14 @@ def add_learning_rate_search(report, context, search, budget):
     report.add_plot(path, "Learning-rate search: final validation loss against the rate")
 
 
+def total_train_seconds(*comparisons):
+    """Training seconds summed over every run (resumed runs' included)."""
+    return sum(row["train_seconds"] for comparison in comparisons if comparison
+               for row in comparison.rows)
+
+
 def finish_comparison(context, report, comparison, measures, dataset=None,
-                      best_name="best_arm", **headline):
+                      best_name="best_arm", best=None, **headline):
     """Ends a comparison run: baselines, best model, settings, metrics and report.
 
     Adds the scikit-learn baselines on `dataset` (when given), copies the
@@ -172,21 +178,29 @@ def finish_comparison(context, report, comparison, measures, dataset=None,
     `metrics.json` (the comparison schema, the best arm under `best_name`
     and the `headline` keys) and `report.md`.
 
+    Args:
+        best: The arm whose model is saved, when the recipe has its own
+            rule. Defaults to `None`: `comparison.best_arm()`.
+
     Returns:
         The `RunResult`.
     """
     if dataset is not None:
         add_baselines(report, dataset, measures, seed=context.config.seed)
-    best = save_best_model(context, comparison)
+    best = save_best_model(context, comparison, arm=best)
     report.add_config(context.config.to_dict(), context.environment)
     context.log(f"best by {comparison.experiment.primary}: {best}")
     metrics = comparison_metrics(comparison, measures, **{best_name: best}, **headline)
     return context.finish(metrics, report)
 
 
-def save_best_model(context, comparison, measure=None):
-    """Copies the best arm's first-seed model to `model.keras` and returns its arm."""
-    best = comparison.best_arm(measure)
+def save_best_model(context, comparison, measure=None, arm=None):
+    """Copies the best arm's (or `arm`'s) first-seed model to `model.keras`.
+
+    Returns:
+        The arm whose model was saved, or `None` when none was.
+    """
+    best = arm or comparison.best_arm(measure)
     source = comparison.model_path(best)
     if best is None or not os.path.exists(source):
         return None
