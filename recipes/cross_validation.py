@@ -45,7 +45,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from keras_recipes.callbacks import EarlyStopping
-from keras_recipes.recipes.common.comparison import mean_std
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
@@ -73,6 +72,8 @@ from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.recipes.common.target_scaling import add_target_scaling
 from keras_recipes.tuning import fit_with_optimizer
+from keras_recipes.tuning import format_interval
+from keras_recipes.tuning import mean_interval
 from keras_recipes.tuning import predict_all
 
 NAME = "cross_validation"
@@ -233,10 +234,11 @@ def summarize(config, dataset, fold_rows, holdout_rows):
         holdout_values = [row[key] for row in holdout_rows]
         summary.append({
             "metric": key.removeprefix("test_"),
-            f"{config.folds}-fold mean ± std": mean_std(fold_values),
+            f"{config.folds}-fold mean [95% CI]": format_interval(mean_interval(fold_values)),
             "standard error": float(np.std(fold_values) / np.sqrt(len(fold_values))),
             "single holdout": holdout_values[0],
-            f"holdout over {len(holdout_values)} draws": mean_std(holdout_values),
+            f"holdout over {len(holdout_values)} draws [95% CI]": format_interval(
+                mean_interval(holdout_values)),
         })
         metrics[f"cv_{key}_mean"] = float(np.mean(fold_values))
         metrics[f"cv_{key}_std"] = float(np.std(fold_values))

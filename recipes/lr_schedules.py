@@ -77,7 +77,7 @@ from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
-from keras_recipes.recipes.common.schedule_plots import plot_learning_rates
+from keras_recipes.recipes.common.figures import plot_learning_rates
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm

@@ -44,6 +44,7 @@ import typing
 import keras
 import numpy as np
 
+from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.models import create_model
 from keras_recipes.models import freeze_backbone
 from keras_recipes.models import task_loss
@@ -51,9 +52,7 @@ from keras_recipes.models import task_metrics
 from keras_recipes.models import unfreeze
 from keras_recipes.models.transfer import BACKBONES
 from keras_recipes.models.transfer import MIN_IMAGE_SIZE
-from keras_recipes.recipes.common.comparison import first_epoch_reaching
-from keras_recipes.recipes.common.comparison import plot_curves
-from keras_recipes.recipes.common.comparison import timed_fit
+from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -63,6 +62,7 @@ from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import exit_on_error
 from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
+from keras_recipes.tuning import Target
 from keras_recipes.tuning import create_optimizer
 
 NAME = "transfer_learning"
@@ -210,13 +210,13 @@ def feature_spread(model, images):
 
 # %%
 def fit(config, context, model, dataset, epochs, initial_epoch=0):
-    return timed_fit(
-        model, dataset.x_train, dataset.y_train,
+    return model.fit(
+        dataset.x_train, dataset.y_train,
         validation_data=(dataset.x_val, dataset.y_val),
         epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
         batch_size=config.batch_size, validation_batch_size=256,
-        verbose=context.fit_verbose,
-    )
+        verbose=context.fit_verbose, callbacks=[ElapsedTime()],
+    ).history
 
 
 def test_accuracy(model, dataset):
@@ -325,20 +325,20 @@ def curves(phases, scratch):
 def make_figures(context, phases, scratch):
     shown = curves(phases, scratch)
     return {
-        "Validation accuracy per epoch": plot_curves(
+        "Validation accuracy per epoch": figures.plot_curves(
             shown, "val_accuracy", context.plot_path("val_accuracy"),
             title="validation accuracy"),
-        "Training accuracy per epoch (training mode)": plot_curves(
+        "Training accuracy per epoch (training mode)": figures.plot_curves(
             shown, "accuracy", context.plot_path("train_accuracy"),
             title="training accuracy"),
-        "Validation cross-entropy per epoch": plot_curves(
+        "Validation cross-entropy per epoch": figures.plot_curves(
             shown, "val_loss", context.plot_path("val_loss"),
             title="validation cross-entropy"),
     }
 
 
 def summarise(config, phases, scratch, history):
-    target = config.target_accuracy
+    target = Target("val_accuracy", config.target_accuracy)
     metrics = {
         "pretrained": config.weights is not None,
         "test_accuracy": phases[1]["test_accuracy"],
@@ -350,7 +350,7 @@ def summarise(config, phases, scratch, history):
         "trainable_parameters_phase2": phases[1]["trainable_parameters"],
         "frozen_feature_spread": phases[0]["feature_spread"],
         "epochs_run": len(history["loss"]),
-        "epochs_to_target": first_epoch_reaching(history, "val_accuracy", target),
+        "epochs_to_target": target.first_epoch(history),
         "train_seconds": float(history["seconds"][-1]),
     }
     rows = [table_row(f"phase {p['phase']}", p, p["learning_rate"]) for p in phases]
@@ -359,8 +359,8 @@ def summarise(config, phases, scratch, history):
             test_accuracy_scratch=scratch["test_accuracy"],
             val_accuracy_scratch=float(scratch["history"]["val_accuracy"][-1]),
             trainable_parameters_scratch=scratch["trainable_parameters"],
-            epochs_to_target_scratch=first_epoch_reaching(
-                scratch["history"], "val_accuracy", target),
+            epochs_to_target_scratch=target.first_epoch(
+                scratch["history"]),
             train_seconds_scratch=float(scratch["history"]["seconds"][-1]),
             train_accuracy_scratch_training_mode=float(
                 scratch["history"]["accuracy"][-1]),

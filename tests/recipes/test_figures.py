@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from keras_recipes.callbacks import create_schedule
-from keras_recipes.recipes.common.schedule_plots import learning_rate_curve
-from keras_recipes.recipes.common.schedule_plots import plot_learning_rates
+from keras_recipes.recipes.common.figures import learning_rate_curve
+from keras_recipes.recipes.common.figures import plot_learning_rates
 
 
 def test_a_schedule_is_evaluated_against_the_epoch():
