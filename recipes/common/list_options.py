@@ -46,36 +46,6 @@ def parse_names(text, valid, parameter):
     return names
 
 
-def parse_seeds(text, parameter="seeds"):
-    """Parses a comma-separated list of non-negative integer seeds.
-
-    Args:
-        text: Seeds separated by commas, such as `"1,2,3"`, or a list of
-            integers. Duplicates are dropped.
-        parameter: Name of the setting, for error messages. Defaults to
-            `"seeds"`.
-
-    Returns:
-        A list of ints in the order given.
-
-    Raises:
-        ValueError: If the list is empty or an item is not an integer >= 0.
-
-    Example:
-
-    >>> parse_seeds("1, 2,3")
-    [1, 2, 3]
-    """
-    items = _items(text)
-    bad = [item for item in items if not re.fullmatch(r"\d+", item)]
-    if bad or not items:
-        raise ValueError(
-            f"The '{parameter}' parameter must be a comma-separated list of "
-            f"integers >= 0, such as '1,2,3'. Got {text!r} instead."
-        )
-    return list(dict.fromkeys(int(item) for item in items))
-
-
 def parse_pairs(text, first_valid, second_valid, parameter, names=("first", "second")):
     """Parses a comma-separated list of `a:b` pairs, each part validated.
 

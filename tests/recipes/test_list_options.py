@@ -2,7 +2,6 @@ import pytest
 
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.list_options import parse_pairs
-from keras_recipes.recipes.common.list_options import parse_seeds
 
 VALID = ("none", "l2", "dropout")
 
@@ -21,17 +20,6 @@ def test_parse_names_refuses_unknown_or_empty_lists_naming_the_parameter(text):
 def test_parse_names_lists_the_unknown_names():
     with pytest.raises(ValueError, match=r"unknown: lasso"):
         parse_names("none,lasso", VALID, "variants")
-
-
-def test_parse_seeds():
-    assert parse_seeds("3, 1,3") == [3, 1]
-    assert parse_seeds([0, 2]) == [0, 2]
-
-
-@pytest.mark.parametrize("text", ["1,x", "", "-1", "1.5"])
-def test_parse_seeds_refuses_non_integers(text):
-    with pytest.raises(ValueError, match="'seeds' parameter"):
-        parse_seeds(text)
 
 
 def test_parse_pairs():
