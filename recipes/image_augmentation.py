@@ -59,7 +59,6 @@ from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
@@ -71,8 +70,7 @@ from keras_recipes.recipes.common.image_data import ImageDataConfig
 from keras_recipes.recipes.common.image_data import load_image_data
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
@@ -301,11 +299,7 @@ def run(config):
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["augmentation_gain", "augmentation_gain_p_value"])
-    return result
+    return run_main(NAME, Config, run, argv, ["augmentation_gain", "augmentation_gain_p_value", "seeds_improved"])
 
 
 # %% [markdown]

@@ -60,7 +60,6 @@ from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
@@ -70,8 +69,7 @@ from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_pairs
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.splits import take_rows
 from keras_recipes.recipes.common.tabular import build_tabular_model
@@ -287,12 +285,7 @@ def run(config):
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["train_seconds"])
-    print(f"best_pair={result.metrics.get('best_pair')}")
-    return result
+    return run_main(NAME, Config, run, argv, ["best_pair", "train_seconds"])
 
 
 # %% [markdown]

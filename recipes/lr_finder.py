@@ -64,7 +64,6 @@ from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.environment import set_seed
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
@@ -75,8 +74,7 @@ from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
@@ -418,13 +416,8 @@ def run(config):
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["suggested_learning_rate", "best_learning_rate",
-                           "best_over_suggested", "train_seconds"])
-    print(f"within_tolerance={result.metrics['within_tolerance']}")
-    return result
+    return run_main(NAME, Config, run, argv, ["suggested_learning_rate", "best_learning_rate", "best_over_suggested",
+                    "within_tolerance", "train_seconds"])
 
 
 # %% [markdown]

@@ -48,7 +48,6 @@ from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
@@ -61,8 +60,7 @@ from keras_recipes.recipes.common.optimizer_runs import CLASSIC_OPTIMIZERS
 from keras_recipes.recipes.common.optimizer_runs import learning_rate_grid
 from keras_recipes.recipes.common.optimizer_runs import parse_optimizer_names
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
@@ -272,12 +270,7 @@ def run(config):
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["train_seconds"])
-    print(f"best_optimizer={result.metrics.get('best_optimizer')}")
-    return result
+    return run_main(NAME, Config, run, argv, ["best_optimizer", "train_seconds"])
 
 
 # %% [markdown]

@@ -202,13 +202,37 @@ def _remove_failed_runs(since):
 
 
 def print_summary(result, keys):
-    """Prints the headline metrics and the report's path."""
-    shown = "  ".join(f"{k}={result.metrics[k]:.4g}" for k in keys if k in result.metrics)
-    print(shown)
+    """Prints the headline metrics (numbers to 4 digits) and the report's path."""
+    def shown(value):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    print("  ".join(f"{k}={shown(result.metrics[k])}" for k in keys if k in result.metrics))
     if result.metrics.get("diverged"):
         print(f"WARNING: training diverged ({result.metrics.get('divergence', 'see the report')});"
               " these metrics describe a broken model. Lower --learning-rate and rerun.")
     print(f"Report: {result.report_path}")
+
+
+def run_main(recipe, config_class, run, argv, summary_keys):
+    """A recipe's `main`: parse the flags, run, print the summary; exit 2 on bad input.
+
+    Args:
+        recipe: The recipe's name.
+        config_class: Its `Config`.
+        run: Its `run(config) -> RunResult`.
+        argv: Command-line arguments, or `None` for `sys.argv[1:]`.
+        summary_keys: Metrics printed after the run.
+
+    Returns:
+        The `RunResult`.
+    """
+    from keras_recipes.recipes.common.config import parse_config
+
+    config = parse_config(config_class, argv, prog=f"keras-recipes run {recipe}")
+    with exit_on_error(recipe):
+        result = run(config)
+    print_summary(result, summary_keys)
+    return result
 
 
 @contextlib.contextmanager
