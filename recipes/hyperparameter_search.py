@@ -57,7 +57,6 @@ from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.recipes.common.tuning_runs import ranked_trials_markdown
-from keras_recipes.recipes.common.tuning_runs import retrain_best
 from keras_recipes.tuning import SearchSpace
 from keras_recipes.tuning import TabularHyperModel
 from keras_recipes.tuning import create_optimizer
@@ -66,6 +65,7 @@ from keras_recipes.tuning import list_tuners
 from keras_recipes.tuning import plot_anytime
 from keras_recipes.tuning import plot_hyperparameters
 from keras_recipes.tuning import plot_objective_by_trial
+from keras_recipes.tuning import retrain_best
 from keras_recipes.tuning import run_sweep
 
 NAME = "hyperparameter_search"
@@ -188,7 +188,8 @@ def summarise(results):
 
 # %%
 def evaluate_best(config, context, hypermodel, dataset, result):
-    model, history = retrain_best(hypermodel, dataset, result, seed=config.seed,
+    model, history = retrain_best(hypermodel, result, dataset.x_train, dataset.y_train,
+                                  (dataset.x_val, dataset.y_val), seed=config.seed,
                                   patience=config.patience, verbose=context.fit_verbose)
     test_loss = float(model.evaluate(dataset.x_test, dataset.y_test, verbose=0)[0])
     probabilities = model.predict(dataset.x_test, verbose=0)

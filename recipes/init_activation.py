@@ -71,13 +71,13 @@ from keras_recipes.recipes.common.list_options import parse_pairs
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
-from keras_recipes.recipes.common.splits import take_rows
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
 from keras_recipes.tuning import fit_with_optimizer
+from keras_recipes.tuning.cv import take_rows
 
 NAME = "init_activation"
 REFERENCE = "relu+he_normal"

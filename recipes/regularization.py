@@ -67,7 +67,6 @@ from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
-from keras_recipes.recipes.common.splits import take_rows
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
@@ -75,6 +74,7 @@ from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import TrainingRun
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
+from keras_recipes.tuning.cv import take_rows
 
 NAME = "regularization"
 

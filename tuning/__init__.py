@@ -28,6 +28,7 @@ from keras_recipes.tuning.search_space import SearchSpace
 from keras_recipes.tuning.search_space import TrialSettings
 from keras_recipes.tuning.search_space import flatten_values
 from keras_recipes.tuning.sweeps import SweepResult
+from keras_recipes.tuning.sweeps import retrain_best
 from keras_recipes.tuning.sweeps import run_sweep
 from keras_recipes.tuning.trial_records import read_records
 from keras_recipes.tuning.tuners import check_tuner_arguments

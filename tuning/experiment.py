@@ -36,6 +36,7 @@ import typing
 import keras
 import numpy as np
 
+from keras_recipes.callbacks.atomic_files import save_model
 from keras_recipes.tuning import run_records
 from keras_recipes.tuning.comparison import Comparison
 from keras_recipes.tuning.statistics import lower_is_better
@@ -242,7 +243,7 @@ def execute_run(experiment, directory, arm, seed):
            **measures}
     record = {"row": row, "history": history, "settings": arm.settings}
     if experiment.save_models:
-        run_records.save_model(run.model, run_records.model_path(directory, arm.name, seed))
+        save_model(run.model, run_records.model_path(directory, arm.name, seed))
     run_records.write_record(directory, arm.name, seed, record)
     return record
 

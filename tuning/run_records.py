@@ -13,7 +13,6 @@ import time
 
 from keras_recipes.callbacks.atomic_files import jsonable
 from keras_recipes.callbacks.atomic_files import read_json
-from keras_recipes.callbacks.atomic_files import save_model  # noqa: F401 (used by the engine)
 from keras_recipes.callbacks.atomic_files import write_json
 from keras_recipes.callbacks.atomic_files import write_text
 

@@ -17,6 +17,7 @@ import numpy as np
 from keras_tuner.src import config as keras_tuner_config
 
 from keras_recipes.tuning.cv import fold_indices
+from keras_recipes.tuning.divergence import StopOnDivergence
 from keras_recipes.tuning.results import trials_frame
 from keras_recipes.tuning.results import write_trials
 from keras_recipes.tuning.trial_records import read_records
@@ -232,3 +233,37 @@ def _failure_summary(records):
         counts[record["status"]] = counts.get(record["status"], 0) + 1
     first = next((r["message"] for r in records if r.get("message")), "")
     return f"{counts}; first message: {first}"
+
+
+def retrain_best(hypermodel, result, x, y, validation_data, seed=42, patience=None,
+                 verbose=0):
+    """Trains the best configuration of a sweep again, from scratch.
+
+    Args:
+        hypermodel: The sweep's HyperModel.
+        result: The `SweepResult`.
+        x: Training inputs.
+        y: Training targets.
+        validation_data: `(x_val, y_val)`, watched by early stopping.
+        seed: Seed of the weights. Defaults to `42`.
+        patience: Early-stopping patience on the sweep's objective (the best
+            weights are restored), or `None`. Defaults to `None`.
+        verbose: Keras `verbose` of `fit`. Defaults to `0`.
+
+    Returns:
+        The trained model and its history dict.
+    """
+    hp = result.best_hyperparameters
+    keras.utils.set_random_seed(seed)
+    model = hypermodel.build(hp)
+    callbacks = [StopOnDivergence()]
+    if patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=result.objective, mode=result.direction, patience=patience,
+            restore_best_weights=True))
+    fit_kwargs = {}
+    if "tuner/epochs" in hp.values:
+        fit_kwargs["epochs"] = hp.values["tuner/epochs"]
+    history = hypermodel.fit(hp, model, x, y, validation_data=validation_data,
+                             callbacks=callbacks, verbose=verbose, **fit_kwargs)
+    return model, history.history

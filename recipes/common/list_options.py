@@ -6,8 +6,6 @@ them and refuse a bad item with a `ValueError` that names the parameter, the
 received text and the valid values, so a typo fails before anything trains.
 """
 
-import re
-
 
 def _items(text):
     """Splits a comma-separated string (or takes a list) into stripped items."""

@@ -9,11 +9,11 @@ import sys
 import keras
 import numpy as np
 
+from keras_recipes.callbacks.atomic_files import save_model
 from keras_recipes.recipes.common import environment
 from keras_recipes.recipes.common.runs import RunResult
 from keras_recipes.recipes.common.runs import check_out_dir
 from keras_recipes.recipes.common.runs import create_run_dir
-from keras_recipes.recipes.common.runs import save_model
 from keras_recipes.recipes.common.runs import write_history_csv
 from keras_recipes.recipes.common.runs import write_json
 from keras_recipes.tuning.experiment_workers import distributed_role

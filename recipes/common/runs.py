@@ -19,10 +19,8 @@ import io
 import os
 import time
 
-from keras_recipes.callbacks.atomic_files import atomic_path  # noqa: F401 (re-exported)
 from keras_recipes.callbacks.atomic_files import jsonable
 from keras_recipes.callbacks.atomic_files import read_json  # noqa: F401
-from keras_recipes.callbacks.atomic_files import save_model  # noqa: F401
 from keras_recipes.callbacks.atomic_files import write_json  # noqa: F401
 from keras_recipes.callbacks.atomic_files import write_text
 

@@ -3,8 +3,6 @@
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from keras_recipes.tuning.cv import take_rows  # noqa: F401 (the one row selector)
-
 
 def num_rows(x):
     """Returns the number of rows of an array or of a dict of arrays."""

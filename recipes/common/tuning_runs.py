@@ -16,7 +16,6 @@ import dataclasses
 import os
 import time
 
-import keras
 import keras_tuner
 import numpy as np
 
@@ -43,7 +42,6 @@ from keras_recipes.recipes.common.runs import write_json
 from keras_recipes.recipes.common.tabular import class_weights
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import SearchSpace
-from keras_recipes.tuning import StopOnDivergence
 from keras_recipes.tuning import TabularHyperModel
 from keras_recipes.tuning import check_tuner_arguments
 from keras_recipes.tuning import fold_indices
@@ -51,6 +49,7 @@ from keras_recipes.tuning import flatten_values
 from keras_recipes.tuning import list_tuners
 from keras_recipes.tuning import plot_hyperparameters
 from keras_recipes.tuning import plot_objective_by_trial
+from keras_recipes.tuning import retrain_best
 from keras_recipes.tuning import run_sweep
 from keras_recipes.tuning import trials_table
 
@@ -315,38 +314,6 @@ def _concatenate(first, second):
     return tf.concat([first, second], axis=0)
 
 
-def retrain_best(hypermodel, dataset, result, seed=42, patience=None, verbose=0):
-    """Trains the best configuration of a sweep again on the training split.
-
-    Args:
-        hypermodel: The sweep's `TabularHyperModel`.
-        dataset: The `Dataset`; trains on `x_train`, validates on `x_val`.
-        result: The `SweepResult`.
-        seed: Seed of the weights. Defaults to `42`.
-        patience: Early-stopping patience on the sweep's objective (the best
-            weights are restored), or `None`. Defaults to `None`.
-        verbose: Keras `verbose` of `fit`. Defaults to `0`.
-
-    Returns:
-        The trained model and its history dict.
-    """
-    hp = result.best_hyperparameters
-    keras.utils.set_random_seed(seed)
-    model = hypermodel.build(hp)
-    callbacks = [StopOnDivergence()]
-    if patience is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=result.objective, mode=result.direction, patience=patience,
-            restore_best_weights=True))
-    fit_kwargs = {}
-    if "tuner/epochs" in hp.values:
-        fit_kwargs["epochs"] = hp.values["tuner/epochs"]
-    history = hypermodel.fit(hp, model, dataset.x_train, dataset.y_train,
-                             validation_data=(dataset.x_val, dataset.y_val),
-                             callbacks=callbacks, verbose=verbose, **fit_kwargs)
-    return model, history.history
-
-
 def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
     records = result.records
     statuses = [record["status"] for record in records]
@@ -354,7 +321,8 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
     context.log(f"sweep done: {len(records)} trials in {sweep_seconds:.1f}s; "
                 f"retraining the best ({_trial_label(best, len(records))})")
     started = time.perf_counter()
-    model, history = retrain_best(hypermodel, dataset, result, seed=config.seed,
+    model, history = retrain_best(hypermodel, result, dataset.x_train, dataset.y_train,
+                                  (dataset.x_val, dataset.y_val), seed=config.seed,
                                   patience=getattr(config, "patience", None),
                                   verbose=context.fit_verbose)
     train_seconds = time.perf_counter() - started

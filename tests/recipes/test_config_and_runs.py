@@ -8,7 +8,7 @@ from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import build_parser
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.runs import atomic_path
+from keras_recipes.callbacks.atomic_files import atomic_path
 from keras_recipes.recipes.common.runs import create_run_dir
 from keras_recipes.recipes.common.runs import write_history_csv
 from keras_recipes.recipes.common.runs import write_json
