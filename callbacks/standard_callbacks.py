@@ -21,6 +21,7 @@ def standard_callbacks(
     resume=False,
     time_budget=None,
     progress=False,
+    tensorboard=False,
 ):
     """Builds the standard callback stack of a training run.
 
@@ -34,10 +35,13 @@ def standard_callbacks(
     4. `AtomicCheckpoint(run_dir/checkpoints, monitor, mode)`: `best.keras`
        and the last epoch, crash-safe, never with non-finite weights.
     5. `keras.callbacks.CSVLogger(run_dir/history.csv)`, appending on resume.
-    6. `TimeBudget(time_budget)`, if `time_budget` is set.
-    7. tqdm's `TqdmCallback(verbose=0)`, one bar over the epochs, if
+    6. `keras.callbacks.TensorBoard(run_dir/logs)`, if `tensorboard`:
+       scalars once per epoch (the losses, metrics and `learning_rate`),
+       no histograms, no graph; view with `tensorboard --logdir run_dir`.
+    7. `TimeBudget(time_budget)`, if `time_budget` is set.
+    8. tqdm's `TqdmCallback(verbose=0)`, one bar over the epochs, if
        `progress` (then call `fit(verbose=0)`).
-    8. `TrainingCheckpoint(run_dir/resume, ...)`, if `resume`: tracks the
+    9. `TrainingCheckpoint(run_dir/resume, ...)`, if `resume`: tracks the
        states of early stopping, the checkpoint and the time budget.
 
     The learning rate schedule is not a callback: pass it to the optimizer
@@ -59,6 +63,9 @@ def standard_callbacks(
         time_budget: Seconds of training before stopping, or `None`.
             Defaults to `None`.
         progress: Whether to add a tqdm progress bar. Defaults to `False`.
+        tensorboard: Whether to log per-epoch scalars for TensorBoard under
+            `run_dir/logs` (needs TensorFlow installed, any backend).
+            Defaults to `False`.
 
     Returns:
         A list of callbacks for `model.fit(callbacks=...)`.
@@ -95,6 +102,10 @@ def standard_callbacks(
             os.path.join(run_dir, "history.csv"), append=resume
         ),
     ]
+    if tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(
+            log_dir=os.path.join(run_dir, "logs"), histogram_freq=0,
+            write_graph=False, update_freq="epoch"))
     stateful = [early_stopping, checkpoint]
     if time_budget is not None:
         callbacks.append(TimeBudget(time_budget))

@@ -55,6 +55,7 @@ from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import regression_metrics
+from keras_recipes.recipes.common.model_schema import write_schema
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import check_out
 from keras_recipes.recipes.common.run_context import exit_on_error
@@ -62,9 +63,12 @@ from keras_recipes.recipes.common.run_context import print_summary
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import flag_divergence
-from keras_recipes.recipes.common.tabular import training_divergence
 from keras_recipes.recipes.common.tabular import load_tabular_data
+from keras_recipes.recipes.common.tabular import training_divergence
 from keras_recipes.recipes.common.target_scaling import add_target_scaling
+from keras_recipes.recipes.common.tracking import TRACKERS
+from keras_recipes.recipes.common.tracking import check_tracker
+from keras_recipes.recipes.common.tracking import start_tracking
 from keras_recipes.tuning import create_optimizer
 
 NAME = "regression"
@@ -87,6 +91,10 @@ class Config(TabularDataConfig):
     dropout: float = option(0.0, "Dropout rate after each hidden layer.", check=check_rate)
     standardize_target: bool = option(
         True, "Learn the standardised target; a final layer restores the original units.")
+    track: str = option(
+        "none", "Log params, per-epoch metrics, the report and model.keras to MLflow "
+        "(MLFLOW_TRACKING_URI, default sqlite:///mlflow.db).", choices=TRACKERS,
+        check=check_tracker)
 
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
@@ -144,12 +152,16 @@ def build_model(config, dataset):
 #
 # `standard_callbacks` is the library's usual stack: a NaN guard, early
 # stopping on the validation loss that restores the best weights, and a
-# crash-safe checkpoint of the best model under `checkpoints/`.
+# crash-safe checkpoint of the best model under `checkpoints/`, plus per-epoch
+# scalars in `logs/` for TensorBoard (`tensorboard --logdir runs`);
+# `--track mlflow` logs the run to MLflow as well.
 
 # %%
-def train(config, context, model, dataset):
+def train(config, context, model, dataset, tracker=None):
     callbacks = standard_callbacks(context.run_dir, monitor="val_loss",
-                                   patience=config.patience)
+                                   patience=config.patience, tensorboard=True)
+    if tracker is not None:
+        callbacks += tracker.callbacks()
     history = model.fit(
         dataset.x_train, dataset.y_train,
         validation_data=(dataset.x_val, dataset.y_val),
@@ -240,9 +252,11 @@ def run(config):
     dataset = load_data(config)
     context = start_run(NAME, config)
     context.log(dataset.describe())
+    write_schema(context.run_dir, dataset, config)
+    tracker = start_tracking(config.track, NAME, config, context.run_dir)
     model = build_model(config, dataset)
     started = time.perf_counter()
-    history, divergence = train(config, context, model, dataset)
+    history, divergence = train(config, context, model, dataset, tracker)
     train_seconds = time.perf_counter() - started
     context.save_history(history)
     baselines = fit_baselines(config, dataset)
@@ -267,7 +281,9 @@ def run(config):
     for caption, path in figures.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
-    return context.finish(metrics, report, history)
+    result = context.finish(metrics, report, history)
+    tracker.finish(result)
+    return result
 
 
 def main(argv=None):

@@ -34,9 +34,11 @@ import os
 import time
 import typing
 
-from keras_recipes.recipes.common import plots
 from keras_recipes.callbacks import resume_training
 from keras_recipes.callbacks import standard_callbacks
+from keras_recipes.models import task_loss
+from keras_recipes.models import task_metrics
+from keras_recipes.recipes.common import plots
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
@@ -47,6 +49,7 @@ from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import classification_metrics
 from keras_recipes.recipes.common.evaluation import predict_classes
 from keras_recipes.recipes.common.learning_rate import choose_learning_rate
+from keras_recipes.recipes.common.model_schema import write_schema
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import check_out
 from keras_recipes.recipes.common.run_context import exit_on_error
@@ -57,10 +60,12 @@ from keras_recipes.recipes.common.tabular import CLASS_WEIGHT_MODES
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import class_weights
 from keras_recipes.recipes.common.tabular import flag_divergence
-from keras_recipes.recipes.common.tabular import training_divergence
 from keras_recipes.recipes.common.tabular import load_tabular_data
-from keras_recipes.models import task_loss
-from keras_recipes.models import task_metrics
+from keras_recipes.recipes.common.tabular import training_divergence
+from keras_recipes.recipes.common.tracking import TRACKERS
+from keras_recipes.recipes.common.tracking import check_tracker
+from keras_recipes.recipes.common.tracking import start_tracking
+from keras_recipes.recipes.common.tracking import write_tensorboard_history
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import fit_lbfgs
 from keras_recipes.tuning import get_optimizer_spec
@@ -90,6 +95,10 @@ class Config(TabularDataConfig):
     class_weight: str = option("auto", "Class weighting for imbalanced labels.",
                                choices=CLASS_WEIGHT_MODES)
     resume: bool = option(False, "Continue the interrupted run in --out from its last epoch.")
+    track: str = option(
+        "none", "Log params, per-epoch metrics, the report and model.keras to MLflow "
+        "(MLFLOW_TRACKING_URI, default sqlite:///mlflow.db).", choices=TRACKERS,
+        check=check_tracker)
 
     def __post_init__(self):
         super().__post_init__()
@@ -157,10 +166,12 @@ def build_model(config, dataset):
 # killed run where it stopped. With `--lr auto` a learning-rate range test
 # picks the rate first. `--optimizer lbfgs` instead trains full-batch with
 # the library's L-BFGS (Keras has none), with early stopping on the
-# validation loss.
+# validation loss. Either way the per-epoch scalars land in `logs/` for
+# TensorBoard (`tensorboard --logdir runs`), and `--track mlflow` logs the
+# run to MLflow as well.
 
 # %%
-def train(config, context, model, dataset):
+def train(config, context, model, dataset, tracker=None):
     if not is_keras_optimizer(config.optimizer):
         history = fit_lbfgs(
             model, dataset.x_train, dataset.y_train,
@@ -169,9 +180,15 @@ def train(config, context, model, dataset):
             verbose=context.fit_verbose,
         ).history
         context.save_history(history)
+        write_tensorboard_history(context.path("logs"), history)
+        if tracker is not None:
+            tracker.log_history(history)
         return history, training_divergence(history)
     callbacks = standard_callbacks(context.run_dir, monitor="val_loss",
-                                   patience=config.patience, resume=True)
+                                   patience=config.patience, resume=True,
+                                   tensorboard=True)
+    if tracker is not None:
+        callbacks += tracker.callbacks()
     initial_epoch = resume_training(model, callbacks) if config.resume else 0
     if initial_epoch == 0:
         choose_learning_rate(config.learning_rate, model, dataset.x_train,
@@ -228,9 +245,11 @@ def run(config):
     dataset = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
     context.log(dataset.describe())
+    write_schema(context.run_dir, dataset, config)
+    tracker = start_tracking(config.track, NAME, config, context.run_dir)
     model = build_model(config, dataset)
     started = time.perf_counter()
-    history, divergence = train(config, context, model, dataset)
+    history, divergence = train(config, context, model, dataset, tracker)
     train_seconds = time.perf_counter() - started
     metrics, figures = evaluate(context, model, dataset, history)
     metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
@@ -250,7 +269,9 @@ def run(config):
     for caption, path in figures.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
-    return context.finish(metrics, report, history)
+    result = context.finish(metrics, report, history)
+    tracker.finish(result)
+    return result
 
 
 def main(argv=None):
