@@ -156,7 +156,7 @@ def test_history_diverged():
 
 
 def test_plot_learning_rate_search_writes_a_png(tmp_path):
-    trials = [{"optimizer": name, "learning_rate": rate, "final_val_loss": loss}
+    trials = [{"search_group": name, "learning_rate": rate, "final_val_loss": loss}
               for name in ("sgd", "adam")
               for rate, loss in ((1e-3, 0.5), (1e-2, 0.3), (1e-1, math.inf))]
     path = plot_learning_rate_search(trials, str(tmp_path / "search.png"))

@@ -170,7 +170,7 @@ def test_unknown_name_lists_the_valid_names(call):
 
 
 def test_name_that_is_not_a_string_is_rejected():
-    with pytest.raises(ValueError, match=r"Received: name=\['adam'\]"):
+    with pytest.raises(ValueError, match=r"Unknown optimizer \['adam'\]"):
         get_optimizer_spec(["adam"])
 
 
