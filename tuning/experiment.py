@@ -113,6 +113,10 @@ class Experiment:
             or `None`. Defaults to `None`.
         save_models: Whether to save each run's model beside its record
             (`comparison.model_path(arm, seed)`). Defaults to `False`.
+        on_record: A function `on_record(arm_name, seed, record)` called in
+            the process that trained a run, right after its record is
+            written (say, to log its history to TensorBoard), or `None`.
+            Defaults to `None`.
     """
 
     name: str
@@ -123,6 +127,7 @@ class Experiment:
     primary: str = "test_accuracy"
     target: typing.Optional[Target] = None
     save_models: bool = False
+    on_record: typing.Optional[typing.Callable] = None
 
     def __post_init__(self):
         _check_name("name", self.name)
@@ -245,6 +250,8 @@ def execute_run(experiment, directory, arm, seed):
     if experiment.save_models:
         save_model(run.model, run_records.model_path(directory, arm.name, seed))
     run_records.write_record(directory, arm.name, seed, record)
+    if experiment.on_record is not None:
+        experiment.on_record(arm.name, seed, record)
     return record
 
 

@@ -20,6 +20,7 @@ from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.baselines import add_baselines
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import option
+from keras_recipes.recipes.common.tracking import write_tensorboard_history
 from keras_recipes.tuning import run_experiment
 from keras_recipes.tuning import distributed_role
 from keras_recipes.tuning import seed_list
@@ -71,6 +72,10 @@ def worker_command(recipe, config, out):
 def run_comparison(context, experiment):
     """Runs an experiment's runs through the engine, in the run directory.
 
+    Each run's history also goes to TensorBoard as it finishes, one folder
+    per run (`logs/EXPERIMENT/ARM/seed-S`), so `tensorboard --logdir
+    RUN_DIR/logs` overlays every arm and seed.
+
     Args:
         context: The recipe's `RunContext` (its config has `workers`).
         experiment: The `Experiment`.
@@ -80,6 +85,13 @@ def run_comparison(context, experiment):
     """
     config = context.config
     command = worker_command(context.recipe, config, context.shared_dir)
+    log_dir = os.path.join(context.path_shared("logs"), experiment.name)
+
+    def log_to_tensorboard(arm, seed, record):
+        write_tensorboard_history(os.path.join(log_dir, arm, f"seed-{seed}"),
+                                  record["history"])
+
+    experiment = dataclasses.replace(experiment, on_record=log_to_tensorboard)
     return run_experiment(experiment, context.path_shared("experiments"),
                           workers=config.workers, worker_command=command,
                           progress=bool(config.verbose))

@@ -60,6 +60,8 @@ def check_comparison_schema(result, report):
     assert len(main) == len(metrics["arms"]) * len(metrics["seeds"])
     assert set(main["arm"]) == set(metrics["arms"])
     assert "paired t-test" in report and "95% interval" in report
+    logs = os.path.join(result.run_dir, "logs", metrics["experiment"])
+    assert sorted(os.listdir(logs)) == sorted(metrics["arms"]), "one TensorBoard folder per arm"
 
 
 def test_tabular_classification_metrics_and_reloaded_model(tmp_path):
