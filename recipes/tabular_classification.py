@@ -105,11 +105,10 @@ class Config(TabularDataConfig):
         if self.resume and not self.out:
             raise ValueError("--resume needs --out DIR, the directory of the run to continue.")
         if not is_keras_optimizer(get_optimizer_spec(self.optimizer)):
-            if self.resume or self.learning_rate == "auto" or self.class_weight == "balanced":
+            if self.resume or self.learning_rate == "auto":
                 raise ValueError(
                     f"--optimizer {self.optimizer} trains full-batch without a learning "
-                    "rate, class weights or resumable epochs; drop --resume, "
-                    "--lr auto and --class-weight balanced.")
+                    "rate or resumable epochs; drop --resume and --lr auto.")
 
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
@@ -166,7 +165,8 @@ def build_model(config, dataset):
 # killed run where it stopped. With `--lr auto` a learning-rate range test
 # picks the rate first. `--optimizer lbfgs` instead trains full-batch with
 # the library's L-BFGS (Keras has none), with early stopping on the
-# validation loss. Either way the per-epoch scalars land in `logs/` for
+# validation loss and the same class weights, so both minimise the same
+# objective. Either way the per-epoch scalars land in `logs/` for
 # TensorBoard (`tensorboard --logdir runs`), and `--track mlflow` logs the
 # run to MLflow as well.
 
@@ -177,6 +177,7 @@ def train(config, context, model, dataset, tracker=None):
             model, dataset.x_train, dataset.y_train,
             validation_data=(dataset.x_val, dataset.y_val),
             max_iterations=config.epochs, patience=config.patience,
+            class_weight=class_weights(dataset.y_train, config.class_weight),
             verbose=context.fit_verbose,
         ).history
         context.save_history(history)
