@@ -47,7 +47,7 @@ from keras_recipes.models import build_tabular_preprocessing
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import plots
-from keras_recipes.recipes.common.config import TabularDataConfig
+from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
 from keras_recipes.recipes.common.config import check_positive
@@ -75,7 +75,7 @@ NAME = "regression"
 
 
 @dataclasses.dataclass
-class Config(TabularDataConfig):
+class Config(TunableConfig):
     """Settings of the tabular regression recipe."""
 
     dataset: str = option("diabetes", "Bundled regression dataset (ignored with --csv).")

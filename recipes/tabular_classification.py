@@ -39,7 +39,7 @@ from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import plots
-from keras_recipes.recipes.common.config import TabularDataConfig
+from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
 from keras_recipes.recipes.common.config import check_positive_or_auto
@@ -75,7 +75,7 @@ NAME = "tabular_classification"
 
 
 @dataclasses.dataclass
-class Config(TabularDataConfig):
+class Config(TunableConfig):
     """Settings of the tabular classification recipe."""
 
     optimizer: str = option(

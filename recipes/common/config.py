@@ -200,6 +200,17 @@ class TabularDataConfig(RecipeConfig):
                              f"';'. Got {self.sep!r} instead.")
 
 
+@dataclasses.dataclass
+class TunableConfig(TabularDataConfig):
+    """Settings of a recipe that trains one MLP on a table.
+
+    `keras-recipes tune NAME` accepts exactly the recipes whose `Config`
+    subclasses this: the sweep takes over their training settings
+    (optimizer, learning rate, batch size, architecture) and keeps their
+    data flags.
+    """
+
+
 def build_parser(config_class, prog, description=None):
     """Builds an argparse parser with one flag per config field.
 

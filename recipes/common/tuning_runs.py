@@ -20,6 +20,7 @@ import keras_tuner
 import numpy as np
 
 from keras_recipes.recipes.common import plots
+from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import build_parser
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import explicit_flags
@@ -44,8 +45,8 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import SearchSpace
 from keras_recipes.tuning import TabularHyperModel
 from keras_recipes.tuning import check_tuner_arguments
-from keras_recipes.tuning import fold_indices
 from keras_recipes.tuning import flatten_values
+from keras_recipes.tuning import fold_indices
 from keras_recipes.tuning import list_tuners
 from keras_recipes.tuning import plot_hyperparameters
 from keras_recipes.tuning import plot_objective_by_trial
@@ -57,8 +58,6 @@ from keras_recipes.tuning import trials_table
 _FIXED_FROM_CONFIG = {"batch_size": "batch_size", "epochs": "epochs",
                       "units": "architecture", "depth": "architecture",
                       "dropout": "architecture"}
-# The recipes whose data and settings a sweep takes over.
-TABULAR_RECIPES = ("tabular_classification", "regression")
 # Trials run under --smoke: enough to rank, few enough to take seconds.
 SMOKE_MAX_TRIALS = 3
 
@@ -92,12 +91,13 @@ class TuneSettings:
 
 
 def tunable_recipes():
-    """Returns the recipes `tune` accepts: the tabular ones that exist, sorted.
+    """Returns the recipes `tune` accepts, sorted: those with a `TunableConfig`.
 
-    A tabular recipe trains one MLP on a table (`TabularDataConfig`); the
-    sweep replaces its training settings and keeps its data flags.
+    Such a recipe trains one MLP on a table; the sweep replaces its
+    training settings and keeps its data flags.
     """
-    return [name for name in list_recipes() if name in TABULAR_RECIPES]
+    return [name for name in list_recipes()
+            if issubclass(load_recipe(name).Config, TunableConfig)]
 
 
 def parse_tune_arguments(name, argv):
