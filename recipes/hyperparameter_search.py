@@ -45,7 +45,7 @@ from sklearn.model_selection import cross_val_score
 
 from keras_recipes.models import build_tabular_preprocessing
 from keras_recipes.models import create_model
-from keras_recipes.recipes.common import plots
+from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.config import parse_config
@@ -319,7 +319,7 @@ def run(config):
         metrics[f"{row['tuner']}_best_{OBJECTIVE}"] = row[f"best {OBJECTIVE}"]
 
     sweeps = {tuner: result.records for tuner, (result, _) in results.items()}
-    figures = {
+    plot_paths = {
         "Best validation loss against total epochs trained": plot_anytime(
             sweeps, context.plot_path("anytime_epochs"), by="epochs",
             objective=OBJECTIVE, direction="min", log_y=True),
@@ -331,7 +331,7 @@ def run(config):
             direction="min"),
         f"{OBJECTIVE} against each hyperparameter ({tuners[0]})": plot_hyperparameters(
             results[tuners[0]][0].records, OBJECTIVE, context.plot_path("hyperparameters")),
-        "Learning curves of the retrained best configuration": plots.plot_learning_curves(
+        "Learning curves of the retrained best configuration": figures.plot_learning_curves(
             history, context.plot_path("learning_curves")),
     }
 
@@ -348,7 +348,7 @@ def run(config):
     report.add_table(grid_rows)
     report.add_section(f"Trials of {winner}, best first")
     report.add_text(ranked_trials_markdown(best.records, OBJECTIVE, best.direction))
-    for caption, path in figures.items():
+    for caption, path in plot_paths.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
     return context.finish(metrics, report, history)

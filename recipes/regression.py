@@ -46,7 +46,7 @@ from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.models import build_tabular_preprocessing
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
-from keras_recipes.recipes.common import plots
+from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
@@ -222,15 +222,15 @@ def evaluate(context, model, dataset, history, baselines):
         if key:
             metrics.update({f"baseline_{key}_{m}": scores[f"test_{m}"]
                             for m in ("rmse", "mae", "r2")})
-    figures = {
-        "Learning curves (loss is MSE in target units)": plots.plot_learning_curves(
+    plot_paths = {
+        "Learning curves (loss is MSE in target units)": figures.plot_learning_curves(
             history, context.plot_path("learning_curves"), metrics=("loss", "rmse")),
-        "Predicted vs true (test)": plots.plot_predictions(
+        "Predicted vs true (test)": figures.plot_predictions(
             dataset.y_test, predictions, context.plot_path("predictions")),
-        "Residuals (test)": plots.plot_residuals(
+        "Residuals (test)": figures.plot_residuals(
             dataset.y_test, predictions, context.plot_path("residuals")),
     }
-    return metrics, rows, figures
+    return metrics, rows, plot_paths
 
 
 def _table_row(model_name, scores):
@@ -260,7 +260,7 @@ def run(config):
     train_seconds = time.perf_counter() - started
     context.save_history(history)
     baselines = fit_baselines(config, dataset)
-    metrics, rows, figures = evaluate(context, model, dataset, history, baselines)
+    metrics, rows, plot_paths = evaluate(context, model, dataset, history, baselines)
     metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
     context.log(f"test R² {metrics['test_r2']:.3f} (RidgeCV "
@@ -278,7 +278,7 @@ def run(config):
     report.add_table(rows)
     report.add_section("Test metrics")
     report.add_metrics(metrics)
-    for caption, path in figures.items():
+    for caption, path in plot_paths.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
     result = context.finish(metrics, report, history)

@@ -38,7 +38,7 @@ from keras_recipes.callbacks import resume_training
 from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
-from keras_recipes.recipes.common import plots
+from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
@@ -220,17 +220,17 @@ def evaluate(context, model, dataset, history):
     probabilities = model.predict(dataset.x_test, verbose=0)
     metrics = classification_metrics(dataset.y_test, probabilities, dataset.task,
                                      test_loss=float(test_loss))
-    figures = {
-        "Learning curves": plots.plot_learning_curves(
+    plot_paths = {
+        "Learning curves": figures.plot_learning_curves(
             history, context.plot_path("learning_curves")),
-        "Confusion matrix": plots.plot_confusion_matrix(
+        "Confusion matrix": figures.plot_confusion_matrix(
             dataset.y_test, predict_classes(probabilities, dataset.task),
             dataset.class_names, context.plot_path("confusion_matrix")),
     }
     if dataset.task == "binary":
-        figures["ROC curve"] = plots.plot_roc_curve(
+        plot_paths["ROC curve"] = figures.plot_roc_curve(
             dataset.y_test, probabilities.reshape(-1), context.plot_path("roc_curve"))
-    return metrics, figures
+    return metrics, plot_paths
 
 
 # %% [markdown]
@@ -252,12 +252,12 @@ def run(config):
     started = time.perf_counter()
     history, divergence = train(config, context, model, dataset, tracker)
     train_seconds = time.perf_counter() - started
-    metrics, figures = evaluate(context, model, dataset, history)
+    metrics, plot_paths = evaluate(context, model, dataset, history)
     metrics.update(epochs_run=len(history["loss"]), train_seconds=train_seconds)
     if is_keras_optimizer(config.optimizer):
         metrics["learning_rate"] = float(model.optimizer.learning_rate)
     if os.path.exists(context.plot_path("lr_finder")):
-        figures["Learning-rate range test"] = context.plot_path("lr_finder")
+        plot_paths["Learning-rate range test"] = context.plot_path("lr_finder")
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
 
     report = Report("Tabular classification", context.run_dir)
@@ -267,7 +267,7 @@ def run(config):
         report.add_text(f"Note: {note}")
     report.add_section("Test metrics")
     report.add_metrics(metrics)
-    for caption, path in figures.items():
+    for caption, path in plot_paths.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
     result = context.finish(metrics, report, history)

@@ -19,7 +19,7 @@ import time
 import keras_tuner
 import numpy as np
 
-from keras_recipes.recipes.common import plots
+from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import build_parser
 from keras_recipes.recipes.common.config import check_integer
@@ -345,19 +345,19 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
         metrics["best_score_std"] = float(best["score_std"])
     metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
 
-    figures = {
+    plot_paths = {
         f"{result.objective} by trial (best so far in green)": plot_objective_by_trial(
             records, result.objective, context.plot_path("objective_by_trial"),
             result.direction),
         f"{result.objective} against each hyperparameter": plot_hyperparameters(
             records, result.objective, context.plot_path("hyperparameters")),
-        "Learning curves of the retrained best configuration": plots.plot_learning_curves(
+        "Learning curves of the retrained best configuration": figures.plot_learning_curves(
             history, context.plot_path("learning_curves"),
             metrics=("loss", "mae") if dataset.task == "regression" else
             ("loss", "accuracy")),
     }
     if dataset.task != "regression":
-        figures["Confusion matrix (test)"] = plots.plot_confusion_matrix(
+        plot_paths["Confusion matrix (test)"] = figures.plot_confusion_matrix(
             dataset.y_test, predict_classes(predictions, dataset.task),
             dataset.class_names, context.plot_path("confusion_matrix"))
 
@@ -377,7 +377,7 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
     report.add_metrics(metrics)
     report.add_section("Trials, best first")
     report.add_text(ranked_trials_markdown(records, result.objective, result.direction))
-    for caption, path in figures.items():
+    for caption, path in plot_paths.items():
         report.add_plot(path, caption)
     report.add_config(config.to_dict(), context.environment)
     return context.finish(metrics, report, history)
