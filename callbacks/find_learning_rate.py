@@ -2,6 +2,7 @@
 
 import math
 
+from keras_recipes.callbacks.lr_finder import DEFAULT_RULE
 from keras_recipes.callbacks.lr_finder import LRFinder
 
 
@@ -14,12 +15,13 @@ def find_learning_rate(
     max_learning_rate=10.0,
     num_steps=100,
     plot_path=None,
+    rule=DEFAULT_RULE,
 ):
     """Runs a learning rate range test and returns the suggested rate.
 
     Trains `model` for up to `num_steps` batches with an exponentially
     growing learning rate (see `LRFinder` for the schedule, the stopping rule
-    and the "valley" suggestion rule), then puts the model's weights and
+    and the suggestion rules), then puts the model's weights and
     optimizer state back. The model must be compiled with a float learning
     rate; set the suggestion on the optimizer, or use it as the peak of a
     schedule, before the real training.
@@ -36,6 +38,10 @@ def find_learning_rate(
         num_steps: Integer. Maximum number of batches. Defaults to `100`.
         plot_path: Path of a PNG plot of loss against learning rate, or
             `None` for no plot. Defaults to `None`.
+        rule: How the rate is read off the smoothed losses, one of
+            `lr_finder.SUGGESTION_RULES` (see `LRFinder`). Defaults to
+            `"minimum/10"`, the rule that came closest to the grid-best rate
+            in `benchmarks/bench_lr_rules.py`.
 
     Returns:
         A tuple `(suggested_learning_rate, finder)`: a float (or `None` if
@@ -58,6 +64,7 @@ def find_learning_rate(
         min_learning_rate=min_learning_rate,
         max_learning_rate=max_learning_rate,
         num_steps=num_steps,
+        rule=rule,
     )
     if y is None:
         # A dataset of (x, y) batches: its length, when known, is in batches.

@@ -1,522 +1,560 @@
 # %% [markdown]
-# # Transfer learning: feature extraction, then fine-tuning
+# # Transfer learning: does a pretrained body learn faster?
 #
-# **Description:** Put a new head on a MobileNetV3 backbone, train the head on the frozen backbone, then unfreeze its top layers and fine-tune at a lower learning rate; compare with the same network trained from scratch.
+# **Description:** Pretrain a small CNN on digits 0-4, transfer it to digits 5-9 with a few labels per class, and measure feature extraction and fine-tuning against training from scratch over seeds: epochs and seconds to a target accuracy, test accuracy, and how the gain shrinks as labels grow.
 # **Task:** classification
-# **Accelerator:** none needed (CPU, about 2 minutes at 32x32); a GPU helps at larger image sizes
+# **Accelerator:** none needed (CPU, about 3.5 min on 2 free cores); runs unchanged on a GPU
 #
 # ## Introduction
 #
-# Transfer learning reuses a network trained on a large data set (ImageNet,
-# usually) as a feature extractor for a new task with little data. The lore
-# says that fine-tuning a pre-trained model "reaches good performance in
-# fewer iterations". The standard Keras workflow has two phases:
+# Transfer learning reuses a network trained on a large *source* task as
+# the starting point for a *target* task with few labels. The lore says
+# that a pretrained model "reaches good performance in fewer iterations"
+# and that the gain is largest when labels are scarce. The standard Keras
+# workflow has two ways to use the pretrained body:
 #
-# 1. **feature extraction**: freeze the backbone, put a new classification
-#    head on it and train only the head;
-# 2. **fine-tuning**: unfreeze the top layers of the backbone (keeping its
-#    BatchNormalization layers frozen) and train again with a learning rate
-#    about ten times lower, so the pre-trained features are adjusted, not
-#    destroyed. The model must be **recompiled** after changing `trainable`.
+# - **feature extraction**: freeze the body, put a new head on it and train
+#   only the head;
+# - **fine-tuning**: train the head on the frozen body first, then unfreeze
+#   the body and train everything at a lower learning rate, so the
+#   pretrained features are adjusted, not destroyed. The model must be
+#   **recompiled** after changing `trainable`.
 #
-# This recipe runs both phases on `keras.applications.MobileNetV3Small`, logs
-# the trainable parameters, the learning curves and the test accuracy after
-# each phase, checks that the saved model reloads, and trains the same
-# network from scratch in one phase for the same total number of epochs.
+# This recipe tests the lore with nothing downloaded. The source task is
+# scikit-learn's bundled handwritten digits **0-4** (all 901 images); the
+# target task is the digits **5-9**, classes the source never saw, with
+# only a few labelled images per class (`--labels-per-class`, 10 by
+# default). Three arms train the same network on the same labelled images,
+# seed by seed, through the library's experiment engine:
 #
-# **Pre-trained weights are not downloaded.** Pass `--weights PATH` with a
-# weights file of the backbone without its top (for MobileNetV3Small the
-# ImageNet file is `weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5`
-# from the Keras applications release). Without it the backbone is
-# **randomly initialised**: the whole workflow still runs, and its report
-# shows what happens then, but the claim about pre-trained models cannot be
-# tested (see the Conclusions).
+# - `scratch` (the reference): random initial weights, every layer trained;
+# - `feature_extraction`: the pretrained body frozen, a new head trained;
+# - `fine_tune`: the same head phase, then the whole body unfrozen at a
+#   tenth of the head's learning rate.
+#
+# Each arm is measured by the first epoch (and second) at which the
+# validation accuracy reaches a target, and by its test accuracy, with 95%
+# intervals over seeds and paired differences against `scratch`; then the
+# same comparison runs at 5 and 50 labels per class, to see the gain shrink.
+#
+# **Real pretrained weights.** `--backbone mobilenet_v3_small` (or
+# `efficientnet_b0`) with `--weights PATH` runs the same three arms with a
+# Keras applications backbone loaded from a weights file on disk (for
+# MobileNetV3Small the ImageNet file is
+# `weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5` from the Keras
+# applications release); the digits are resized to the backbone's 32x32
+# minimum. Nothing is downloaded; without `--weights` such a backbone is
+# refused, since a random body has nothing to transfer.
 
 # %% [markdown]
 # ## Setup
 
 # %%
 import dataclasses
-import math
 import os
+import time
 import typing
 
 import keras
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from keras_recipes.callbacks import ElapsedTime
+from keras_recipes.callbacks.atomic_files import read_json
+from keras_recipes.callbacks.atomic_files import write_json
 from keras_recipes.models import create_model
-from keras_recipes.models import freeze_backbone
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.models import unfreeze
 from keras_recipes.models.transfer import BACKBONES
 from keras_recipes.models.transfer import MIN_IMAGE_SIZE
 from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.config import RecipeConfig
+from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
+from keras_recipes.recipes.common.config import check_positive
+from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
-from keras_recipes.recipes.common.image_data import ImageDataConfig
-from keras_recipes.recipes.common.image_data import load_image_data
+from keras_recipes.recipes.common.evaluation import test_measures
+from keras_recipes.recipes.common.experiments import ComparisonConfig
+from keras_recipes.recipes.common.experiments import add_comparison
+from keras_recipes.recipes.common.experiments import finish_comparison
+from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
+from keras_recipes.recipes.common.experiments import write_runs
+from keras_recipes.recipes.common.image_data import ImageDataset
+from keras_recipes.recipes.common.images import load_digits_images
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
+from keras_recipes.tuning import Arm
+from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
+from keras_recipes.tuning import TrainingRun
 from keras_recipes.tuning import create_optimizer
+from keras_recipes.tuning import history_diverged
 
 NAME = "transfer_learning"
 WEIGHTS_SUFFIXES = (".h5", ".hdf5", ".keras")
+SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
+
+
+def parse_labels(text, name="labels_per_class"):
+    """Parses `"5,10,50"` into distinct positive integers, in the given order."""
+    try:
+        counts = [int(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1 or len(set(counts)) != len(counts):
+        raise ValueError(f"The '{name}' parameter must be distinct positive integers "
+                         f"separated by commas, such as '10,5,50'. Got {text!r} instead.")
+    return counts
 
 
 @dataclasses.dataclass
-class Config(ImageDataConfig):
+class Config(ComparisonConfig, RecipeConfig):
     """Settings of the transfer learning recipe."""
 
-    train_size: typing.Optional[int] = option(
-        300, "Training images kept (a stratified subset of the training split); "
-        "none keeps them all.")
-    backbone: str = option("mobilenet_v3_small", "Keras applications backbone.",
-                           choices=tuple(BACKBONES))
+    labels_per_class: str = option(
+        "10,5,50", "Labelled target images per class, one experiment each; the first "
+        "is the headline.", check=lambda name, value: parse_labels(value, name))
+    backbone: str = option("cnn", "Body: 'cnn' (pretrained here on digits 0-4) or a Keras "
+                           "applications backbone loaded from --weights.",
+                           choices=("cnn", *BACKBONES))
     weights: typing.Optional[str] = option(
-        None, "Weights file of the backbone without its top (.h5); none means "
-        "random initialisation. Nothing is downloaded.")
-    head_epochs: int = option(10, "Epochs of phase 1 (head on the frozen backbone).")
-    fine_tune_epochs: int = option(10, "Epochs of phase 2 (fine-tuning the top layers).")
-    learning_rate: float = option(1e-3, "Learning rate of phase 1 (and of --scratch).")
-    fine_tune_learning_rate: float = option(1e-4, "Lower learning rate of phase 2.")
-    top_layers: int = option(30, "Backbone layers, counted from its output, "
-                             "unfrozen in phase 2.")
-    batch_size: int = option(32, "Mini-batch size.")
-    dropout: float = option(0.2, "Dropout rate before the head.")
-    scratch: bool = option(True, "Also train the same network from random "
-                           "weights, all layers, for the same total epochs.")
-    target_accuracy: float = option(
-        0.9, "Validation accuracy whose first epoch is reported for each run.")
+        None, "Weights file of an applications backbone without its top (.h5); "
+        "nothing is downloaded.")
+    filters: int = option(32, "Filters of the CNN's first block (doubled in the second).",
+                          check=check_integer)
+    pretrain_epochs: int = option(15, "Epochs of the pretraining on digits 0-4.",
+                                  check=check_integer)
+    epochs: int = option(25, "Epochs of every target run (fine_tune: both phases).",
+                         check=check_integer)
+    head_epochs: int = option(5, "Epochs of fine_tune's head phase on the frozen body.",
+                              check=check_integer)
+    learning_rate: float = option(3e-3, "Learning rate of scratch (and of the pretraining).",
+                                  check=check_positive)
+    head_learning_rate: float = option(3e-2, "Learning rate of a new head on a frozen body.",
+                                       check=check_positive)
+    fine_tune_learning_rate: float = option(1e-3, "Learning rate once the body is unfrozen.",
+                                            check=check_positive)
+    top_layers: int = option(30, "Applications backbones: layers unfrozen by fine_tune.",
+                             check=check_integer)
+    batch_size: int = option(16, "Mini-batch size.", check=check_integer)
+    dropout: float = option(0.0, "Dropout before the head.", check=check_rate)
+    target_accuracy: float = option(0.75, "Validation accuracy whose first epoch and "
+                                    "second are measured.", check=check_fraction)
 
     smoke_settings: typing.ClassVar[dict] = {
-        "image_size": 16, "train_size": 30, "head_epochs": 1,
-        "fine_tune_epochs": 1, "batch_size": 16, "scratch": False,
+        "labels_per_class": "5", "seeds": 2, "pretrain_epochs": 1, "epochs": 2,
+        "head_epochs": 1, "filters": 8,
     }
 
-    def __post_init__(self):
-        super().__post_init__()
-        for name in ("head_epochs", "fine_tune_epochs", "top_layers", "batch_size"):
-            check_integer(name, getattr(self, name))
-        for name in ("learning_rate", "fine_tune_learning_rate"):
-            if not getattr(self, name) > 0:
-                raise ValueError(
-                    f"The '{name}' parameter must be a number > 0. "
-                    f"Got {getattr(self, name)!r} instead.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(
-                f"The 'dropout' parameter must be in [0, 1). Got {self.dropout!r} instead.")
-        if not 0 < self.target_accuracy <= 1:
-            raise ValueError(
-                "The 'target_accuracy' parameter must be in (0, 1]. "
-                f"Got {self.target_accuracy!r} instead.")
+    seeds: int = option(5, "Seeds per arm (seed, seed+1, ...); every arm gets the same "
+                           "seeds, so differences are paired.", check=check_integer)
+
+    @property
+    def label_counts(self):
+        return parse_labels(self.labels_per_class)
 
 
 # %% [markdown]
 # ## Data
 #
-# The default is 2000 generated **shapes** (circles, squares and triangles of
-# random size, position and colours, 32x32 RGB), split 70/15/15 with
-# stratification; **300 training images** are kept, validation and test keep
-# 300 each. `--dataset digits` or `--images DIR` (one sub-folder per class)
-# change the images. The model resizes images smaller than 32 pixels up to
-# 32, the smallest input these backbones accept.
-#
-# A `--weights` file is checked before anything trains: it must exist, have a
-# Keras weights suffix and load into the chosen backbone.
+# The 1,797 bundled 8x8 digits are cut by class. **Source**: every image of
+# the digits 0-4 (901). **Target**: the digits 5-9 (896), relabelled 0-4
+# and split once (by `--seed`, stratified) into a pool of 448 images that
+# labels are drawn from, 224 validation and 224 test images. Each seed
+# draws its own `k` labelled images per class from the pool, and every arm
+# of that seed trains on the same draw, so the differences are paired over
+# the labelled sets as well as the initial weights. Validation and test
+# stay whole, so the scores are precise. A `--weights` file is checked
+# before anything trains.
 
 # %%
-def check_weights(config, image_shape):
-    if config.weights is None:
+def load_data(config):
+    x, y, _ = load_digits_images()
+    source = np.isin(y, SOURCE_CLASSES)
+    x_target, y_target = x[~source], y[~source] - len(SOURCE_CLASSES)
+    pool, rest = train_test_split(np.arange(len(y_target)), test_size=0.5,
+                                  stratify=y_target, random_state=config.seed)
+    val, test = train_test_split(rest, test_size=0.5, stratify=y_target[rest],
+                                 random_state=config.seed)
+    fewest = int(np.bincount(y_target[pool]).min())
+    if max(config.label_counts) > fewest:
+        raise ValueError(f"The 'labels_per_class' parameter asks for more images than the "
+                         f"pool holds per class ({fewest}). Got {config.labels_per_class!r}.")
+    check_weights(config)
+    target = ImageDataset("digits 5-9", "multiclass", x_target[pool], y_target[pool],
+                          x_target[val], y_target[val], x_target[test], y_target[test],
+                          feature_names=[], class_names=[str(c) for c in TARGET_CLASSES],
+                          available_train=len(pool))
+    return {"x": x[source], "y": y[source]}, target
+
+
+def labelled_subset(target, labels, seed):
+    """The target dataset whose training split is `labels` images per class of the pool."""
+    rng = np.random.default_rng(seed)
+    kept = np.concatenate([rng.choice(np.flatnonzero(target.y_train == c), labels,
+                                      replace=False) for c in range(target.num_classes)])
+    return dataclasses.replace(target, x_train=target.x_train[kept],
+                               y_train=target.y_train[kept])
+
+
+def check_weights(config):
+    if config.backbone == "cnn":
+        if config.weights is not None:
+            raise ValueError("The 'weights' parameter applies to an applications backbone "
+                             "(--backbone mobilenet_v3_small or efficientnet_b0); the cnn is "
+                             f"pretrained by this recipe. Got weights={config.weights!r}.")
         return
+    if config.weights is None:
+        raise ValueError(f"The '{config.backbone}' backbone needs --weights PATH: a random "
+                         "body has nothing to transfer, and this recipe downloads nothing.")
     if config.weights == "imagenet":
         raise ValueError(
             "The 'weights' parameter must be the path of a weights file on disk; "
             "this recipe downloads nothing. Download the no-top ImageNet file "
             "of the backbone yourself and pass its path. Got 'imagenet' instead.")
     if not os.path.isfile(config.weights):
-        raise ValueError(
-            f"The 'weights' parameter must be an existing weights file. "
-            f"No such file: weights={config.weights!r}")
+        raise ValueError(f"The 'weights' parameter must be an existing weights file. "
+                         f"No such file: weights={config.weights!r}")
     if not config.weights.endswith(WEIGHTS_SUFFIXES):
-        raise ValueError(
-            f"The 'weights' parameter must be a Keras weights file "
-            f"({', '.join(WEIGHTS_SUFFIXES)}). Got {config.weights!r} instead.")
-    side = max(image_shape[0], MIN_IMAGE_SIZE)
+        raise ValueError(f"The 'weights' parameter must be a Keras weights file "
+                         f"({', '.join(WEIGHTS_SUFFIXES)}). Got {config.weights!r} instead.")
     try:
         BACKBONES[config.backbone](include_top=False, weights=config.weights,
-                                   input_shape=(side, side, 3))
+                                   input_shape=(MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 3))
     except Exception as error:  # noqa: BLE001 - any load failure means a bad file
-        raise ValueError(
-            f"The weights file {config.weights!r} does not load into the "
-            f"{config.backbone} backbone without its top: {error}") from None
-
-
-def load_data(config):
-    dataset = load_image_data(config.dataset, config.images, config.image_size,
-                              config.train_size, seed=config.seed)
-    check_weights(config, dataset.image_shape)
-    return dataset
+        raise ValueError(f"The weights file {config.weights!r} does not load into the "
+                         f"{config.backbone} backbone without its top: {error}") from None
 
 
 # %% [markdown]
 # ## Model
 #
-# `create_model("transfer")` builds: the image input in `[0, 1]`, a resize to
-# at least 32x32, a rescaling to the `[0, 255]` range the Keras backbones
-# expect, the backbone without its classifier (a sub-model named
-# `backbone`), global average pooling, dropout and a softmax head. With
-# pre-trained weights the backbone always runs in inference mode, so its
-# BatchNormalization statistics are kept even while fine-tuning.
-# `freeze_backbone` and `unfreeze(model, top_n_layers)` switch the phases;
-# Keras reads `trainable` at compile time, hence the recompile.
+# The default body is the registry's small CNN (`create_model("cnn")`: two
+# blocks of 3x3 convolutions with `filters` and `2 * filters` channels,
+# ReLU and max pooling, then global average pooling), followed by a
+# `LayerNormalization` of the pooled features and a softmax head. Every arm
+# uses this architecture; the layer normalisation (per image, no moving
+# statistics) keeps a new head on frozen features well conditioned, and
+# scratch gets it too. Transfer copies every layer but the head from the
+# pretrained model; the *body* is everything before the head.
+#
+# With `--backbone mobilenet_v3_small` the body is the Keras applications
+# backbone (`create_model("transfer")`, which resizes the digits to 32x32
+# and keeps the backbone's BatchNormalization in inference mode); scratch
+# is the same network with random weights, and fine_tune unfreezes its top
+# `--top-layers` layers.
 
 # %%
-def build_model(config, dataset, weights):
-    return create_model("transfer", dataset.image_shape, dataset.task,
-                        dataset.num_classes, backbone=config.backbone,
-                        weights=weights, dropout=config.dropout)
+def build_cnn(config, classes):
+    base = create_model("cnn", (8, 8, 1), "multiclass", classes, filters=config.filters,
+                        depth=2, dropout=config.dropout)
+    features = keras.layers.LayerNormalization(name="feature_norm")(
+        base.get_layer("dropout" if config.dropout else "global_pool").output)
+    outputs = keras.layers.Dense(classes, activation="softmax", name="head")(features)
+    return keras.Model(base.input, outputs, name="cnn")
 
 
-def compile_model(model, dataset, learning_rate):
-    model.compile(optimizer=create_optimizer("adam", learning_rate=learning_rate),
-                  loss=task_loss(dataset.task), metrics=task_metrics(dataset.task))
+def build_applications(config, weights):
+    return create_model("transfer", (8, 8, 1), "multiclass", len(TARGET_CLASSES),
+                        backbone=config.backbone, weights=weights, frozen=False,
+                        dropout=config.dropout)
 
 
-def trainable_parameters(model):
-    return int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
-
-
-def feature_spread(model, images):
-    """Mean over features of the std across images of the pooled features."""
-    extractor = keras.Model(model.input, model.get_layer("global_pool").output)
-    features = keras.ops.convert_to_numpy(extractor(images, training=False))
-    return float(features.std(axis=0).mean())
+def set_body_trainable(model, trainable, config):
+    if config.backbone != "cnn":
+        if trainable:
+            return unfreeze(model, top_n_layers=config.top_layers)
+        model.get_layer("backbone").trainable = False
+        return
+    for layer in model.layers[:-1]:
+        layer.trainable = trainable
 
 
 # %% [markdown]
 # ## Train
 #
-# Phase 1 trains the head for `--head-epochs` at `--learning-rate`; phase 2
-# unfreezes the top `--top-layers` layers of the backbone and trains for
-# `--fine-tune-epochs` at `--fine-tune-learning-rate`, continuing the epoch
-# count. The from-scratch run trains every layer of a freshly initialised
-# copy for the sum of both budgets at `--learning-rate`.
+# **Pretraining** (cnn only) is one fit per seed: the engine seeds the run,
+# and the first arm of a seed that needs the pretrained body trains it on
+# all 901 source images (`--pretrain-epochs` at `--learning-rate`, Adam,
+# batch 32) and caches its weights in `RUN_DIR/pretrained/seed-S.weights.h5`,
+# so the other arm of the seed, `--resume` and `--workers` reuse it. Its
+# seconds are reported apart from the target runs'; the Keras seed is set
+# again after it, so a run gives the same numbers whether or not it
+# pretrained.
+#
+# **Target runs**: `scratch` trains every layer for `--epochs` at
+# `--learning-rate`; `feature_extraction` trains the head on the frozen body
+# for `--epochs` at `--head-learning-rate`; `fine_tune` trains the head for
+# `--head-epochs` at `--head-learning-rate`, then unfreezes the body,
+# recompiles and continues at `--fine-tune-learning-rate` to `--epochs` in
+# all. The three rates were picked from a one-seed check (scratch: 3e-3
+# beat 1e-2; a frozen-body head: 3e-2 beat 1e-2; the unfrozen body: 3e-3
+# beat 1e-3).
 
 # %%
-def fit(config, context, model, dataset, epochs, initial_epoch=0):
-    return model.fit(
-        dataset.x_train, dataset.y_train,
-        validation_data=(dataset.x_val, dataset.y_val),
-        epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-        batch_size=config.batch_size, validation_batch_size=256,
-        verbose=context.fit_verbose, callbacks=[ElapsedTime()],
-    ).history
+def pretrained_weights(config, context, source, seed):
+    """Path of seed `seed`'s body pretrained on digits 0-4 (trained once, then cached)."""
+    path = context.path_shared(os.path.join("pretrained", f"seed-{seed}.weights.h5"))
+    if not os.path.exists(path):
+        keras.utils.set_random_seed(seed)
+        model = build_cnn(config, len(SOURCE_CLASSES))
+        compile_model(model, config.learning_rate)
+        started = time.perf_counter()
+        history = model.fit(source["x"], source["y"], batch_size=32,
+                            epochs=config.pretrain_epochs, verbose=0).history
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_json(path.replace(".weights.h5", ".json"),
+                   {"seconds": time.perf_counter() - started,
+                    "source_train_accuracy": float(history["accuracy"][-1])})
+        partial = path.replace(".weights.h5", f".{os.getpid()}.partial.weights.h5")
+        model.save_weights(partial)
+        os.replace(partial, path)  # Atomic: a worker never reads half a file.
+        keras.utils.set_random_seed(seed)
+    return path
 
 
-def test_accuracy(model, dataset):
-    return float(model.evaluate(dataset.x_test, dataset.y_test, batch_size=256,
-                                 return_dict=True, verbose=0)["accuracy"])
+def compile_model(model, learning_rate):
+    model.compile(optimizer=create_optimizer("adam", learning_rate=learning_rate),
+                  loss=task_loss("multiclass"), metrics=task_metrics("multiclass"))
 
 
-def train_two_phases(config, context, dataset):
-    model = build_model(config, dataset, config.weights)
-    freeze_backbone(model)
-    compile_model(model, dataset, config.learning_rate)
-    phases = [{"phase": 1, "trainable_parameters": trainable_parameters(model),
-               "learning_rate": config.learning_rate}]
-    context.log(f"phase 1: head only, {phases[0]['trainable_parameters']:,} of "
-                f"{model.count_params():,} parameters trainable")
-    phases[0]["history"] = fit(config, context, model, dataset, config.head_epochs)
-    phases[0]["test_accuracy"] = test_accuracy(model, dataset)
-    phases[0]["feature_spread"] = feature_spread(model, dataset.x_val[:256])
-    context.log(f"phase 1: test accuracy {phases[0]['test_accuracy']:.3f}, "
-                f"{phases[0]['history']['seconds'][-1]:.1f} s")
-
-    unfreeze(model, top_n_layers=config.top_layers)
-    compile_model(model, dataset, config.fine_tune_learning_rate)
-    phases.append({"phase": 2, "trainable_parameters": trainable_parameters(model),
-                   "learning_rate": config.fine_tune_learning_rate})
-    context.log(f"phase 2: top {config.top_layers} backbone layers unfrozen, "
-                f"{phases[1]['trainable_parameters']:,} parameters trainable")
-    phases[1]["history"] = fit(config, context, model, dataset,
-                               config.fine_tune_epochs, initial_epoch=config.head_epochs)
-    phases[1]["test_accuracy"] = test_accuracy(model, dataset)
-    context.log(f"phase 2: test accuracy {phases[1]['test_accuracy']:.3f}, "
-                f"{phases[1]['history']['seconds'][-1]:.1f} s")
-    return model, phases
+def fresh_model(config, context, source, seed, pretrained):
+    if config.backbone != "cnn":
+        return build_applications(config, config.weights if pretrained else None)
+    model = build_cnn(config, len(TARGET_CLASSES))
+    if pretrained:
+        pretrained_model = build_cnn(config, len(SOURCE_CLASSES))
+        pretrained_model.load_weights(pretrained_weights(config, context, source, seed))
+        for layer in model.layers[:-1]:
+            layer.set_weights(pretrained_model.get_layer(layer.name).get_weights())
+    return model
 
 
-def train_from_scratch(config, context, dataset):
-    model = build_model(config, dataset, None)
-    compile_model(model, dataset, config.learning_rate)
-    run = {"trainable_parameters": trainable_parameters(model)}
-    context.log(f"from scratch: all {run['trainable_parameters']:,} parameters "
-                f"trainable, {config.head_epochs + config.fine_tune_epochs} epochs")
-    run["history"] = fit(config, context, model, dataset,
-                         config.head_epochs + config.fine_tune_epochs)
-    run["test_accuracy"] = test_accuracy(model, dataset)
-    run["train_accuracy_inference"] = float(model.evaluate(
-        dataset.x_train, dataset.y_train, batch_size=256, return_dict=True,
-        verbose=0)["accuracy"])
-    steps = len(run["history"]["loss"]) * math.ceil(len(dataset.y_train) / config.batch_size)
-    run["moving_statistics_share"] = moving_statistics_share(model, steps)
-    context.log(f"from scratch: test accuracy {run['test_accuracy']:.3f}, "
-                f"{run['history']['seconds'][-1]:.1f} s")
-    return run
+def fit_phases(model, data, phases, batch_size):
+    """Fits `(epochs, learning_rate, body_trainable, config)` phases as one run."""
+    history, started, offset, updates = {}, time.perf_counter(), 0.0, 0
+    for epochs, learning_rate, trainable, config in phases:
+        set_body_trainable(model, trainable, config)
+        compile_model(model, learning_rate)
+        done = len(history.get("loss", []))
+        phase = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                          initial_epoch=done, epochs=done + epochs, batch_size=batch_size,
+                          callbacks=[ElapsedTime()], verbose=0).history
+        phase["seconds"] = [offset + s for s in phase["seconds"]]
+        offset = phase["seconds"][-1]
+        updates += int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+        for key, values in phase.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+    return TrainingRun("adam", phases[-1][1], batch_size, history,
+                       time.perf_counter() - started, updates, history_diverged(history), model)
 
 
-def moving_statistics_share(model, steps):
-    """Share of the data in the backbone's BatchNormalization moving statistics.
+def transfer_arms(config, context, source, target, labels):
+    fine_phases = lambda: [(config.head_epochs, config.head_learning_rate, False, config),
+                           (config.epochs - config.head_epochs,
+                            config.fine_tune_learning_rate, True, config)]
+    plans = {
+        "scratch": (False, lambda: [(config.epochs, config.learning_rate, True, config)]),
+        "feature_extraction": (True, lambda: [(config.epochs, config.head_learning_rate,
+                                               False, config)]),
+        "fine_tune": (True, fine_phases),
+    }
+    rates = {"scratch": config.learning_rate, "feature_extraction": config.head_learning_rate,
+             "fine_tune": f"{config.head_learning_rate:g}, then {config.fine_tune_learning_rate:g}"}
 
-    The moving mean and variance start at 0 and 1 and move towards each
-    batch's statistics by `1 - momentum` per training step; after `steps`
-    steps the data's share is `1 - momentum ** steps`.
-    """
-    momentum = next(layer.momentum for layer in model.get_layer("backbone").layers
-                    if isinstance(layer, keras.layers.BatchNormalization))
-    return 1.0 - momentum ** steps
+    def arm(name, pretrained, phases):
+        def train(seed):
+            data = labelled_subset(target, labels, seed)
+            model = fresh_model(config, context, source, seed, pretrained)
+            return fit_phases(model, data, phases(), config.batch_size)
+        return Arm(name, train, {"labels_per_class": labels, "learning_rate": rates[name]})
+    return [arm(name, pretrained, phases) for name, (pretrained, phases) in plans.items()]
+
+
+def transfer_experiment(config, context, source, target, labels):
+    goal = Target("val_accuracy", config.target_accuracy)
+
+    def evaluate(run):  # Never reaching the target counts as epochs + 1 (censored).
+        reached = goal.first_epoch(run.history)
+        return {**test_measures(run.model, target),
+                "epochs_to_target_or_budget": reached or len(run.history["loss"]) + 1}
+    return Experiment(f"labels-{labels}", transfer_arms(config, context, source, target, labels),
+                      seeds=config.seed_list, evaluate=evaluate, reference="scratch",
+                      primary="test_accuracy", target=goal, save_models=True)
 
 
 # %% [markdown]
 # ## Evaluate
 #
-# Test accuracy after each phase (and of the from-scratch run), the
-# trainable parameters of each phase, the first epoch whose validation
-# accuracy reaches `--target-accuracy` (the "fewer iterations" claim), and
-# the spread of the frozen backbone's features across images: near zero
-# means the backbone gives the head nothing to learn from. For the
-# from-scratch run, the training images are also scored in inference mode
-# and compared with the training-mode accuracy of its last epoch, next to
-# the share of the data in its BatchNormalization moving statistics
-# (`1 - momentum ** steps`). The two phases are drawn as one continued curve,
-# phase 2 starting after phase 1's last epoch.
+# Per arm and label count: epochs and seconds to the target validation
+# accuracy (seconds count from the start of the target fit, graph tracing
+# included, pretraining excluded), `epochs_to_target_or_budget` (a run that
+# never reaches the target counts as `epochs + 1`, so every seed is paired),
+# test accuracy and loss, means with 95% intervals over seeds, and paired
+# differences against `scratch`. Then the **gain table**: for each label
+# count, each transfer arm's paired difference from scratch in epochs to the
+# target and in test accuracy.
 
 # %%
-def joined_history(phases):
-    """The two phases' histories as one, with a `phase` column."""
-    keys = [key for key in phases[0]["history"] if key in phases[1]["history"]]
-    joined = {key: list(phases[0]["history"][key]) + list(phases[1]["history"][key])
-              for key in keys if key != "seconds"}
-    offset = phases[0]["history"]["seconds"][-1]
-    joined["seconds"] = list(phases[0]["history"]["seconds"]) + [
-        offset + s for s in phases[1]["history"]["seconds"]]
-    joined["phase"] = [1] * len(phases[0]["history"]["loss"]) + \
-        [2] * len(phases[1]["history"]["loss"])
-    return joined
+MEASURES = ["epochs_to_target_or_budget", "test_accuracy", "epochs_to_target",
+            "seconds_to_target", "test_loss", "final_val_accuracy", "train_seconds"]
 
 
-def curves(phases, scratch):
-    head_epochs = len(phases[0]["history"]["loss"])
-    padded = {key: [np.nan] * head_epochs + list(values)
-              for key, values in phases[1]["history"].items()}
-    shown = {"phase 1: head (frozen backbone)": [phases[0]["history"]],
-             "phase 2: fine-tuning": [padded]}
-    if scratch is not None:
-        shown["from scratch (all layers)"] = [scratch["history"]]
-    return shown
+def gain_rows(comparisons):
+    rows = []
+    for labels, comparison in sorted(comparisons.items()):
+        for arm in comparison.arms[1:]:
+            row = {"labels per class": labels, "arm": arm}
+            for measure in ("epochs_to_target_or_budget", "test_accuracy"):
+                d = comparison.difference(measure, arm)
+                row[f"{measure} - scratch"] = (
+                    f"{d['mean']:+.3g} [{d['ci_low']:+.3g}, {d['ci_high']:+.3g}], "
+                    f"p = {d['p_value']:.2g}, {d['better']}/{d['n']} better")
+            rows.append(row)
+    return rows
 
 
-def make_figures(context, phases, scratch):
-    shown = curves(phases, scratch)
-    return {
-        "Validation accuracy per epoch": figures.plot_curves(
-            shown, "val_accuracy", context.plot_path("val_accuracy"),
-            title="validation accuracy"),
-        "Training accuracy per epoch (training mode)": figures.plot_curves(
-            shown, "accuracy", context.plot_path("train_accuracy"),
-            title="training accuracy"),
-        "Validation cross-entropy per epoch": figures.plot_curves(
-            shown, "val_loss", context.plot_path("val_loss"),
-            title="validation cross-entropy"),
-    }
+def pretraining_rows(context, seeds):
+    rows = []
+    for seed in seeds:
+        path = context.path_shared(os.path.join("pretrained", f"seed-{seed}.json"))
+        if os.path.exists(path):
+            rows.append({"seed": seed, **read_json(path)})
+    return rows
 
 
-def summarise(config, phases, scratch, history):
-    target = Target("val_accuracy", config.target_accuracy)
-    metrics = {
-        "pretrained": config.weights is not None,
-        "test_accuracy": phases[1]["test_accuracy"],
-        "test_accuracy_phase1": phases[0]["test_accuracy"],
-        "test_accuracy_phase2": phases[1]["test_accuracy"],
-        "val_accuracy_phase1": float(phases[0]["history"]["val_accuracy"][-1]),
-        "val_accuracy_phase2": float(phases[1]["history"]["val_accuracy"][-1]),
-        "trainable_parameters_phase1": phases[0]["trainable_parameters"],
-        "trainable_parameters_phase2": phases[1]["trainable_parameters"],
-        "frozen_feature_spread": phases[0]["feature_spread"],
-        "epochs_run": len(history["loss"]),
-        "epochs_to_target": target.first_epoch(history),
-        "train_seconds": float(history["seconds"][-1]),
-    }
-    rows = [table_row(f"phase {p['phase']}", p, p["learning_rate"]) for p in phases]
-    if scratch is not None:
-        metrics.update(
-            test_accuracy_scratch=scratch["test_accuracy"],
-            val_accuracy_scratch=float(scratch["history"]["val_accuracy"][-1]),
-            trainable_parameters_scratch=scratch["trainable_parameters"],
-            epochs_to_target_scratch=target.first_epoch(
-                scratch["history"]),
-            train_seconds_scratch=float(scratch["history"]["seconds"][-1]),
-            train_accuracy_scratch_training_mode=float(
-                scratch["history"]["accuracy"][-1]),
-            train_accuracy_scratch_inference_mode=scratch["train_accuracy_inference"],
-            moving_statistics_share_scratch=scratch["moving_statistics_share"],
-        )
-        rows.append(table_row("from scratch", scratch, config.learning_rate))
-    return metrics, rows
-
-
-def table_row(label, trained, learning_rate):
-    history = trained["history"]
-    return {"run": label, "trainable parameters": trained["trainable_parameters"],
-            "learning rate": learning_rate, "epochs": len(history["loss"]),
-            "final val accuracy": history["val_accuracy"][-1],
-            "test accuracy": trained["test_accuracy"], "seconds": history["seconds"][-1]}
-
-
-def scratch_note(metrics):
-    return (
-        "From scratch, the last epoch's training accuracy (training mode, batch "
-        f"statistics) was {metrics['train_accuracy_scratch_training_mode']:.3f}; "
-        "the same training images in inference mode score "
-        f"{metrics['train_accuracy_scratch_inference_mode']:.3f}, and the "
-        f"validation accuracy is {metrics['val_accuracy_scratch']:.3f}. In "
-        "inference mode the BatchNormalization layers use moving statistics "
-        "that, after this run's steps, hold only "
-        f"{100 * metrics['moving_statistics_share_scratch']:.1f}% of the data's "
-        "statistics (the rest is their initial mean 0 and variance 1), so "
-        "inference-mode scores of a freshly initialised backbone trail its "
-        "training-mode scores until it has trained for many steps.")
-
-
-def weights_note(config, metrics):
-    if config.weights is not None:
-        return f"The backbone started from the weights in `{config.weights}`."
-    return (
-        "**The backbone was randomly initialised** (no `--weights` file), so this "
-        "run demonstrates the two-phase workflow but cannot test whether a "
-        "pre-trained model reaches good performance in fewer iterations. The "
-        "frozen random backbone's pooled features vary across images by "
-        f"{metrics['frozen_feature_spread']:.3g} (mean std over features): its "
-        "BatchNormalization layers hold their initial statistics, so in "
-        "inference mode its activations shrink layer after layer and the head "
-        "has nothing to learn from.")
+def add_figures(report, context, comparison):
+    curves = comparison.curves()
+    for metric, x_axis, caption in (
+            ("val_accuracy", "epoch", "Validation accuracy against epochs (headline labels)"),
+            ("val_accuracy", "seconds", "Validation accuracy against seconds (every seed)")):
+        path = figures.plot_curves(curves, metric, context.plot_path(f"{metric}_vs_{x_axis}"),
+                                   x_axis=x_axis, title=caption)
+        report.add_plot(path, caption)
 
 
 # %% [markdown]
 # ## Run
 #
-# `run` validates the settings, the images and the weights file, then trains
-# both phases (and the from-scratch run) and writes `config.json`,
-# `history.csv` (both phases, with a `phase` column), `metrics.json`,
-# `model.keras` (the fine-tuned model, reloaded and checked), `plots/` and
-# `report.md`.
+# `run` validates the settings, the data and any weights file before the run
+# directory exists, then writes `config.json`, `pretrained/` (the cached
+# bodies), `runs.csv` (arms x seeds x label counts), `curves.csv`,
+# `metrics.json` (the comparison schema of the headline label count, plus
+# `gain` per label count), the best headline arm's `model.keras`, `plots/`
+# and `report.md`.
 
 # %%
 def run(config):
     config = config.resolved()
-    dataset = load_data(config)
-    context = start_run(NAME, config)
-    context.log(dataset.describe())
-    context.log(f"backbone {config.backbone}, "
-                + (f"weights {config.weights}" if config.weights
-                   else "randomly initialised (no --weights file)"))
-    model, phases = train_two_phases(config, context, dataset)
-    scratch = train_from_scratch(config, context, dataset) if config.scratch else None
-    history = joined_history(phases)
-    context.save_history(history)
-    metrics, rows = summarise(config, phases, scratch, history)
-    metrics["reload_max_abs_diff"] = context.save_and_verify_model(model, dataset.x_test)
-    figures = make_figures(context, phases, scratch)
+    source, target = load_data(config)
+    context = start_run(NAME, config, resume=config.resume)
+    context.log(f"source: digits 0-4, {len(source['y'])} images; target: {target.describe()}; "
+                f"labels per class {config.label_counts}; body {config.backbone}")
+    comparisons = {labels: run_comparison(context, transfer_experiment(
+        config, context, source, target, labels)) for labels in config.label_counts}
+    headline = comparisons[config.label_counts[0]]
+    seconds = total_train_seconds(*comparisons.values())
+    write_runs(context, *comparisons.values())
 
-    report = Report("Transfer learning: feature extraction, then fine-tuning",
-                    context.run_dir)
+    body = ("the CNN pretrained here on digits 0-4" if config.backbone == "cnn"
+            else f"{config.backbone} from `{config.weights}`")
+    report = Report("Transfer learning: does a pretrained body learn faster?", context.run_dir)
     report.add_text(
-        f"{dataset.describe()}. Backbone {config.backbone} "
-        f"({model.count_params():,} parameters with the head); phase 1: "
-        f"{config.head_epochs} epochs at learning rate {config.learning_rate} on the "
-        f"frozen backbone; phase 2: top {config.top_layers} backbone layers "
-        f"unfrozen (BatchNormalization kept frozen), {config.fine_tune_epochs} "
-        f"epochs at {config.fine_tune_learning_rate}; batch {config.batch_size}.")
-    report.add_text(weights_note(config, metrics))
-    if scratch is not None:
-        report.add_text(scratch_note(metrics))
-    report.add_section("Phases")
-    report.add_table(rows)
-    for caption, path in figures.items():
-        report.add_plot(path, caption)
-    report.add_section("Metrics",
-                       f"`epochs_to_target`: first epoch with validation accuracy "
-                       f">= {config.target_accuracy} (None: never reached).")
-    report.add_metrics(metrics)
-    report.add_config(config.to_dict(), context.environment)
-    return context.finish(metrics, report, history)
+        f"Target: {target.describe()}; labels per class {config.label_counts}. Body: {body}. "
+        f"{config.epochs} epochs per run, batch {config.batch_size}; scratch at "
+        f"{config.learning_rate:g}, a new head at {config.head_learning_rate:g}, fine_tune's "
+        f"unfrozen body at {config.fine_tune_learning_rate:g} after {config.head_epochs} head "
+        f"epochs. Target validation accuracy {config.target_accuracy}. Target runs trained "
+        f"for {seconds:.0f} s in all.")
+    pretraining = pretraining_rows(context, config.seed_list)
+    if pretraining:
+        report.add_section("Pretraining on digits 0-4", f"{config.pretrain_epochs} epochs "
+                           "on all 901 source images, one body per seed.")
+        report.add_table(pretraining)
+    for labels, comparison in comparisons.items():
+        add_comparison(report, comparison, MEASURES, context,
+                       heading=f"{labels} labelled images per class",
+                       paired=["epochs_to_target_or_budget", "test_accuracy",
+                               "seconds_to_target"])
+    report.add_section("How the gain changes with the labels",
+                       "Paired differences of each transfer arm from scratch.")
+    report.add_table(gain_rows(comparisons))
+    add_figures(report, context, headline)
+    gain = {str(labels): c.to_metrics(MEASURES[:2]) for labels, c in comparisons.items()}
+    return finish_comparison(context, report, headline, MEASURES,
+                             labelled_subset(target, config.label_counts[0], config.seed),
+                             labels_per_class=config.label_counts[0], gain=gain,
+                             train_seconds=seconds)
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["test_accuracy_phase1", "test_accuracy_phase2",
-                           "test_accuracy_scratch"])
-    return result
+    return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
 # %% [markdown]
 # ## Conclusions
 #
 # Measured by the default run (`python -m keras_recipes.recipes.transfer_learning`:
-# shapes at 32x32, 300 training images, 300 validation and 300 test images;
-# MobileNetV3Small **without a weights file**; phase 1: 10 epochs at 1e-3;
-# phase 2: top 30 backbone layers, 10 epochs at 1e-4; from scratch: 20
-# epochs at 1e-3; batch 32, seed 42). It took 1 min 36 s of wall time on 2
-# CPU cores shared with three other agents' jobs (training: 30 s for the two
-# phases, 46 s from scratch; the rest is start-up and graph tracing).
+# CNN 32/64 filters, one body per seed pretrained for 15 epochs on the 901
+# images of digits 0-4 (source training accuracy 1.000 on every seed, 3-6 s
+# each); target digits 5-9 with 10, 5 and 50 labelled images per class;
+# 25 epochs per run, batch 16; target validation accuracy 0.75; seeds
+# 42-46, 45 target runs). It took 8 min 13 s of wall time on 2 cores shared
+# with a benchmark and other agents' jobs, for 205 s of CPU time (expect
+# about 3.5 min on two free cores). Means with Student-t 95% intervals over
+# the 5 seeds; differences are paired against `scratch` (paired t-test).
 #
-# | run | trainable parameters | test accuracy |
-# |---|---|---|
-# | phase 1: head on the frozen backbone | 1,731 of 940,851 | 0.333 |
-# | phase 2: top 30 layers fine-tuned | 584,931 | 0.333 |
-# | from scratch, all layers | 928,739 | 0.333 |
+# | labels/class | arm | epochs to 0.75 | test accuracy | epochs - scratch | test accuracy - scratch |
+# |---|---|---|---|---|---|
+# | 10 | scratch | 6.6 [4.0, 9.2] | 0.954 [0.922, 0.987] | reference | reference |
+# | 10 | feature_extraction | 3.6 [2.9, 4.3] | 0.885 [0.848, 0.922] | -3.0 [-6.0, +0.04], p = 0.052, 4/5 | -0.070 [-0.099, -0.040], p = 0.003 |
+# | 10 | fine_tune | 3.6 [2.9, 4.3] | 0.927 [0.894, 0.960] | -3.0 [-6.0, +0.04], p = 0.052, 4/5 | -0.028 [-0.034, -0.022], p = 0.0002 |
+# | 5 | scratch | 8.4 [5.3, 11.5] | 0.900 [0.869, 0.931] | reference | reference |
+# | 5 | feature_extraction | 6.2 [4.8, 7.6] | 0.831 [0.767, 0.895] | -2.2 [-4.2, -0.2], p = 0.04, 4/5 | -0.069 [-0.118, -0.020], p = 0.018 |
+# | 5 | fine_tune | 6.2 [4.8, 7.6] | 0.867 [0.816, 0.918] | -2.2 [-5.2, +0.8], p = 0.11, 4/5 | -0.033 [-0.071, +0.005], p = 0.073 |
+# | 50 | scratch | 2.4 [1.7, 3.1] | 0.989 [0.981, 0.998] | reference | reference |
+# | 50 | feature_extraction | 1.0 [1.0, 1.0] | 0.954 [0.944, 0.965] | -1.4 [-2.1, -0.7], p = 0.005, 5/5 | -0.035 [-0.046, -0.024], p = 0.0008 |
+# | 50 | fine_tune | 1.0 [1.0, 1.0] | 0.986 [0.974, 0.998] | -1.4 [-2.1, -0.7], p = 0.005, 5/5 | -0.004 [-0.018, +0.011], p = 0.54 |
 #
-# Chance is 0.333 (three balanced classes); the saved model reloads with
-# identical predictions (max abs difference 0).
+# scikit-learn on the same 50 labelled images (10 per class) and test
+# split: `LogisticRegression` 0.888, `HistGradientBoostingClassifier`
+# 0.866 test accuracy.
 #
-# - **"Fine-tuning a pre-trained model reaches good performance in fewer
-#   iterations" is not tested by this run**: nothing is downloaded, so the
-#   backbone was randomly initialised and there is nothing pre-trained to
-#   transfer. With `--weights PATH` (an ImageNet no-top file on disk) the
-#   same run measures it: `epochs_to_target` (first epoch with validation
-#   accuracy >= 0.9 across the two phases) against `epochs_to_target_scratch`.
-# - **A frozen random backbone gives the head nothing**: its pooled features
-#   vary across images by 2.5e-11. Its BatchNormalization layers keep their
-#   initial statistics in inference mode, and the activations die out on
-#   their way through the network. Phase 1 stays at chance, and unfreezing
-#   the top 30 layers at a low learning rate (phase 2) cannot rescue
-#   features that the frozen lower layers have already flattened. The
-#   two-phase recipe only makes sense with trained weights.
-# - **Training the same network from scratch on 300 images fails too, in a
-#   way worth recognising**: training-mode accuracy reached 1.000 while the
-#   same training images scored 0.333 in inference mode, and validation
-#   stayed at 0.333. MobileNetV3's BatchNormalization momentum is 0.999, so
-#   after 200 steps its moving statistics hold only 18.1% of the data's.
-#   More steps alone did not help here: a trial with 40 + 40 epochs (80
-#   epochs from scratch, 800 steps, 55%) ended exactly the same. In a further
-#   trial outside the recipe, scoring the validation images with batch
-#   statistics, or after re-estimating the moving statistics on the training
-#   images, also gave chance (0.33 and 0.31): with random colours on every
-#   image, the network memorised its 300 training images, as the small CNN
-#   of the `image_augmentation` recipe does on shapes.
-# - The workflow itself is what this run confirms: the head alone is 0.2% of
-#   the parameters, fine-tuning the top 30 layers makes 62% trainable (the
-#   BatchNormalization layers among them stay frozen), the model is
-#   recompiled after each change of `trainable`, and the result saves and
-#   reloads.
+# - **"Fewer iterations": yes, to a modest target.** Starting from the
+#   pretrained body, both transfer arms reached 0.75 validation accuracy in
+#   about half the epochs of scratch at every label count, on 4 or 5 of 5
+#   seeds. The gap is resolved at 5 labels per class (feature extraction)
+#   and at 50 (both arms, 5 of 5 seeds); at 10 labels per class it is
+#   -3.0 epochs with an interval that just touches zero (p = 0.052), so 5
+#   seeds do not resolve it there. In seconds, feature extraction reached
+#   the target 1.8 s [0.5, 3.1] sooner than scratch at 10 labels (p = 0.017,
+#   5 of 5 seeds; its frozen body is cheaper per step too).
+# - **"Better performance": no, not from digits 0-4.** Scratch ended with
+#   the best test accuracy at every label count. Feature extraction is
+#   capped by what features for 0-4 say about 5-9 (0.885 at 10 labels,
+#   resolved 0.07 below scratch); fine-tuning recovers most of the gap
+#   (0.927, still resolved 0.028 below at 10 labels; not told apart from
+#   scratch at 50). The source here is small and narrow (five classes,
+#   901 images): this is the honest size of transfer when the pretrained
+#   body knows little more than a few target images teach. A body trained
+#   on a large, varied source (ImageNet, through `--backbone
+#   mobilenet_v3_small --weights PATH`) is where the lore's accuracy gains
+#   come from.
+# - **How the gain changes with the labels.** It did not shrink in
+#   epochs as the lore says: -2.2, -3.0 and -1.4 epochs at 5, 10 and 50
+#   labels per class, i.e. a similar head start of a few epochs; what
+#   shrinks with more labels is the accuracy cost of transfer (fine-tune
+#   -0.033, -0.028, -0.004). At 5 labels scratch needs 8.4 epochs of 2
+#   steps each, so "epochs" here are very few weight updates.
+# - **Which target you ask about decides the verdict.** The target 0.75 was
+#   set below every arm's ceiling after a first run at 0.85: there,
+#   feature extraction never reached the target on some seeds (its
+#   ceiling is near 0.88) and scratch was as fast as transfer. Read
+#   `epochs_to_target` together with the final accuracy.
 
 # %% tags=["parameters"]
 smoke = False

@@ -69,3 +69,41 @@ def test_invalid_arguments():
         LRFinder(min_learning_rate=1.0, max_learning_rate=0.1)
     with pytest.raises(ValueError, match="Received: divergence_threshold=1"):
         LRFinder(divergence_threshold=1)
+
+
+def finder_with(rates, losses, **options):
+    finder = LRFinder(**options)
+    finder.history = {"learning_rate": list(rates), "smoothed_loss": list(losses)}
+    return finder
+
+
+def test_rules_read_one_range_test():
+    from keras_recipes.callbacks.lr_finder import DEFAULT_RULE
+    from keras_recipes.callbacks.lr_finder import SUGGESTION_RULES
+
+    rates = np.logspace(-6, 1, 100)
+    log_rates = np.log10(rates)
+    # Flat, then a fall centred on 1e-2, lowest at 1e-1, then a blow-up.
+    losses = 2.0 - np.tanh(2 * (log_rates + 2)) + np.where(log_rates > -1,
+                                                          10 * (log_rates + 1) ** 2, 0)
+    finder = finder_with(rates, losses)
+    assert finder.rule == DEFAULT_RULE == "minimum/10"
+    steepest = finder.suggestion("steepest")
+    assert 10 ** -2.2 <= steepest <= 10 ** -1.8
+    assert finder.suggestion("steepest/10") == pytest.approx(steepest / 10)
+    assert finder.suggestion("steepest/3") == pytest.approx(steepest / 3)
+    minimum = rates[10:][np.argmin(losses[10:])]
+    assert finder.suggestion() == finder.suggestion("minimum/10") == pytest.approx(minimum / 10)
+    valley = finder.suggestion("valley")
+    assert 10 ** -4 < valley < minimum
+    assert finder_with(rates, losses, rule="minimum/10").suggestion() == pytest.approx(
+        minimum / 10)
+    for rule in SUGGESTION_RULES:
+        assert finder.suggestion(rule) > 0
+
+
+def test_unknown_rule_is_refused():
+    with pytest.raises(ValueError, match="Received: rule='middle'"):
+        LRFinder(rule="middle")
+    with pytest.raises(ValueError, match="steepest/10"):
+        LRFinder().suggestion("middle")
