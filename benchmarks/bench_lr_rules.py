@@ -42,7 +42,7 @@ from keras_recipes.callbacks.lr_finder import SUGGESTION_RULES  # noqa: E402
 from keras_recipes.models import task_loss  # noqa: E402
 from keras_recipes.recipes.common.datasets import load_dataset  # noqa: E402
 from keras_recipes.recipes.common.tabular import build_tabular_model  # noqa: E402
-from keras_recipes.recipes.common.target_scaling import add_target_scaling  # noqa: E402
+from keras_recipes.models import add_target_scaling  # noqa: E402
 from keras_recipes.tuning import Arm  # noqa: E402
 from keras_recipes.tuning import Experiment  # noqa: E402
 from keras_recipes.tuning import create_optimizer  # noqa: E402

@@ -45,6 +45,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from keras_recipes.callbacks import EarlyStopping
+from keras_recipes.models import add_target_scaling
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
@@ -70,7 +71,6 @@ from keras_recipes.recipes.common.runs import write_text
 from keras_recipes.recipes.common.splits import num_rows
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
-from keras_recipes.recipes.common.target_scaling import add_target_scaling
 from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import format_interval
 from keras_recipes.tuning import mean_interval

@@ -43,6 +43,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.linear_model import RidgeCV
 
 from keras_recipes.callbacks import standard_callbacks
+from keras_recipes.models import add_target_scaling
 from keras_recipes.models import build_tabular_preprocessing
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
@@ -65,7 +66,6 @@ from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import flag_divergence
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.recipes.common.tabular import training_divergence
-from keras_recipes.recipes.common.target_scaling import add_target_scaling
 from keras_recipes.recipes.common.tracking import TRACKERS
 from keras_recipes.recipes.common.tracking import check_tracker
 from keras_recipes.recipes.common.tracking import start_tracking
@@ -121,7 +121,7 @@ def load_data(config):
 #
 # An MLP whose first layers are the preprocessing fitted on the training
 # split only. With `standardize_target`, `add_target_scaling` (from
-# `recipes/common/target_scaling.py`) passes the head's output through
+# `keras_recipes.models`) passes the head's output through
 # `Rescaling(scale=std, offset=mean)` with the training target's statistics:
 # the network itself works on a unit-variance target (its default
 # initialisation and learning rate suit that scale), while the model as a

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_recipes.recipes.common.target_scaling import add_target_scaling
+from keras_recipes.models import add_target_scaling
 
 
 def linear_model():
