@@ -27,6 +27,7 @@ from keras_recipes.callbacks.one_cycle import OneCycle
 from keras_recipes.callbacks.plot_schedule import plot_schedule
 from keras_recipes.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from keras_recipes.callbacks.resume_training import resume_training
+from keras_recipes.callbacks.snapshot_ensemble import SnapshotEnsemble
 from keras_recipes.callbacks.standard_callbacks import standard_callbacks
 from keras_recipes.callbacks.stochastic_weight_averaging import (
     StochasticWeightAveraging,
@@ -47,6 +48,7 @@ __all__ = [
     "NaNGuard",
     "OneCycle",
     "ReduceLROnPlateau",
+    "SnapshotEnsemble",
     "StochasticWeightAveraging",
     "TimeBudget",
     "TrainingCheckpoint",

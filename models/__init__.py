@@ -4,7 +4,18 @@ from keras_recipes.models.augmentation import build_augmentation
 from keras_recipes.models.augmentation import build_label_mixing
 from keras_recipes.models.augmentation import build_rand_augment
 from keras_recipes.models.augmentation_gallery import save_augmentation_gallery
+from keras_recipes.models.calibration import brier_score
+from keras_recipes.models.calibration import expected_calibration_error
+from keras_recipes.models.calibration import negative_log_likelihood
+from keras_recipes.models.calibration import reliability_curve
 from keras_recipes.models.cnn import build_cnn
+from keras_recipes.models.ensembles import MajorityVote
+from keras_recipes.models.ensembles import StackingEnsemble
+from keras_recipes.models.ensembles import average_ensemble
+from keras_recipes.models.ensembles import bagging_members
+from keras_recipes.models.ensembles import bootstrap_indices
+from keras_recipes.models.ensembles import predict_members
+from keras_recipes.models.ensembles import vote_ensemble
 from keras_recipes.models.fine_tuning import freeze_backbone
 from keras_recipes.models.fine_tuning import unfreeze
 from keras_recipes.models.heads import task_head
@@ -18,4 +29,5 @@ from keras_recipes.models.registry import model_options
 from keras_recipes.models.resnet import build_resnet
 from keras_recipes.models.rnn import build_rnn
 from keras_recipes.models.tabular_preprocessing import build_tabular_preprocessing
+from keras_recipes.models.target_scaling import add_target_scaling
 from keras_recipes.models.transfer import build_transfer

@@ -7,11 +7,16 @@
         [--objective KEY] [--cv K] [--out DIR] [--resume] [--smoke] [--seed N]
         [--optimizers adam,sgd] [--tune schedule,architecture] [--prune] [recipe flags]
     keras-recipes tune NAME --help
+    keras-recipes predict RUN_DIR --csv new.csv [--out predictions.csv]
+    keras-recipes export RUN_DIR --format saved_model|tflite|onnx [--rows N]
+    keras-recipes compare RUN_A RUN_B [--out DIR] [--resamples N]
 """
 
 import argparse
 import sys
 
+from keras_recipes.recipes.common.compare_runs import add_compare_command
+from keras_recipes.recipes.common.model_commands import add_model_commands
 from keras_recipes.recipes.common.registry import list_recipes
 from keras_recipes.recipes.common.registry import load_recipe
 from keras_recipes.recipes.common.registry import recipe_info
@@ -76,6 +81,8 @@ def build_parser():
     tuning.add_argument("recipe_args", nargs=argparse.REMAINDER,
                         help="Sweep and recipe flags.")
     tuning.set_defaults(handler=_tune)
+    add_model_commands(commands)
+    add_compare_command(commands)
     return parser
 
 
