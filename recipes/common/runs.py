@@ -16,6 +16,7 @@ never leaves a half-written file behind.
 import csv
 import dataclasses
 import io
+import json
 import os
 import time
 
@@ -145,13 +146,23 @@ def create_run_dir(recipe_name, out=None, root="runs", resume=False):
     check_out_dir(out, recipe_name, resume=resume)
     try:
         os.makedirs(out, exist_ok=True)
-        if not os.path.isfile(os.path.join(out, MARKER)):
-            write_json(os.path.join(out, MARKER), {"recipe": recipe_name})
+        _write_marker(out, recipe_name)
         os.makedirs(os.path.join(out, "plots"), exist_ok=True)
     except OSError as error:
         raise ValueError(f"Cannot create the run directory '{out}': "
                          f"{error.strerror or error}.") from None
     return out
+
+
+def _write_marker(out, recipe_name):
+    # Created in place, not renamed over: a process of the same distributed
+    # run that looks in `out` meanwhile sees no file or the marker, never a
+    # temporary file beside an unmarked folder.
+    try:
+        with open(os.path.join(out, MARKER), "x", encoding="utf-8") as file:
+            json.dump({"recipe": recipe_name}, file)
+    except FileExistsError:
+        pass
 
 
 def write_history_csv(path, history):
