@@ -35,6 +35,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_recipes.models.rows import take_rows
+
 
 def _check_members(members, parameter="members"):
     members = list(members)
@@ -220,16 +222,6 @@ def bootstrap_indices(y, seed=0, stratify=True):
     return np.sort(np.concatenate(parts)).astype("int64")
 
 
-def _take_rows(x, indices):
-    # Rows of an array, or of each column of a dict (string tensors too); the
-    # same as keras_recipes.tuning.take_rows, which this layer cannot import.
-    if isinstance(x, dict):
-        return {key: _take_rows(value, indices) for key, value in x.items()}
-    if isinstance(x, np.ndarray):
-        return x[indices]
-    return ops.take(x, np.asarray(indices), axis=0)
-
-
 def bagging_members(train_member, x, y, count=5, seed=0, stratify=True):
     """Trains `count` members, each on its own bootstrap resample of the rows.
 
@@ -255,7 +247,7 @@ def bagging_members(train_member, x, y, count=5, seed=0, stratify=True):
     for index in range(count):
         rows = bootstrap_indices(y, seed=seed + index, stratify=stratify)
         keras.utils.set_random_seed(seed + index)
-        members.append(train_member(_take_rows(x, rows), np.asarray(y)[rows], seed + index))
+        members.append(train_member(take_rows(x, rows), np.asarray(y)[rows], seed + index))
     return members
 
 
@@ -349,9 +341,9 @@ class StackingEnsemble:
             models, oof = [], None
             for number, (train_rows, held_rows) in enumerate(self.folds):
                 keras.utils.set_random_seed(seed + number)
-                model = train(_take_rows(x, train_rows), y[train_rows], seed + number)
+                model = train(take_rows(x, train_rows), y[train_rows], seed + number)
                 models.append(model)
-                predicted = predict_members([model], _take_rows(x, held_rows))[0]
+                predicted = predict_members([model], take_rows(x, held_rows))[0]
                 if oof is None:
                     oof = np.zeros((len(y), predicted.shape[-1]), dtype="float64")
                 oof[held_rows] = predicted

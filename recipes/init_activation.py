@@ -54,6 +54,7 @@ from keras_recipes.callbacks import gradient_norms
 from keras_recipes.models import task_loss
 from keras_recipes.models.options import ACTIVATIONS
 from keras_recipes.models.options import INITIALIZERS
+from keras_recipes.models.rows import take_rows
 from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_fraction
@@ -77,7 +78,6 @@ from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
 from keras_recipes.tuning import fit_with_optimizer
-from keras_recipes.tuning.cv import take_rows
 
 NAME = "init_activation"
 REFERENCE = "relu+he_normal"

@@ -50,6 +50,7 @@ from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
+from keras_recipes.models.rows import take_rows
 from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
@@ -74,7 +75,6 @@ from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import TrainingRun
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
-from keras_recipes.tuning.cv import take_rows
 
 NAME = "regularization"
 

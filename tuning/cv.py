@@ -11,9 +11,10 @@ import dataclasses
 import numbers
 
 import numpy as np
-from keras import ops
 from sklearn.model_selection import KFold
 from sklearn.model_selection import StratifiedKFold
+
+from keras_recipes.models.rows import take_rows
 
 
 @dataclasses.dataclass
@@ -83,31 +84,6 @@ def fold_indices(y, folds, stratify=True, seed=42):
     else:
         splitter = KFold(n_splits=int(folds), shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(len(y)), y))
-
-
-def take_rows(x, indices):
-    """Selects rows of an array, or of every column of a dict of arrays.
-
-    Args:
-        x: An array, or a dict of arrays (or backend tensors, such as string
-            columns) with the same number of rows.
-        indices: Integer row indices.
-
-    Returns:
-        The rows, in the container type of `x`.
-    """
-    if isinstance(x, dict):
-        return {name: take_rows(column, indices) for name, column in x.items()}
-    if isinstance(x, np.ndarray):
-        return x[indices]
-    return ops.take(x, indices, axis=0)
-
-
-def concatenate_rows(parts):
-    """Stacks the rows of several arrays (or backend tensors, such as string columns)."""
-    if all(isinstance(part, np.ndarray) for part in parts):
-        return np.concatenate(parts)
-    return ops.concatenate([ops.convert_to_tensor(part) for part in parts], axis=0)
 
 
 def cross_validate(fit_fold, x, y, splits, score):

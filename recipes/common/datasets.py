@@ -9,9 +9,9 @@ import dataclasses
 import numpy as np
 from sklearn import datasets as sk_datasets
 
+from keras_recipes.models.rows import take_rows
 from keras_recipes.recipes.common.splits import holdout_indices
 from keras_recipes.recipes.common.splits import num_rows
-from keras_recipes.tuning.cv import take_rows
 
 TASKS = ("binary", "multiclass", "regression")
 

@@ -19,13 +19,13 @@ import dataclasses
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from keras_recipes.models.rows import concatenate_rows
+from keras_recipes.models.rows import take_rows
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.figures import new_figure
 from keras_recipes.recipes.common.figures import save_figure
 from keras_recipes.recipes.common.splits import holdout_indices
-from keras_recipes.tuning.cv import concatenate_rows
 from keras_recipes.tuning.cv import fold_indices
-from keras_recipes.tuning.cv import take_rows
 
 
 def all_rows(dataset):

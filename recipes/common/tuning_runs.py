@@ -19,6 +19,7 @@ import time
 import keras_tuner
 import numpy as np
 
+from keras_recipes.models.rows import concatenate_rows
 from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import build_parser
@@ -301,17 +302,9 @@ def _run_worker(config, settings, hypermodel, dataset, sweep):
 def _development_rows(dataset):
     """Training and validation rows together, for cross-validation."""
     if isinstance(dataset.x_train, dict):
-        return {key: _concatenate(dataset.x_train[key], dataset.x_val[key])
+        return {key: concatenate_rows([dataset.x_train[key], dataset.x_val[key]])
                 for key in dataset.x_train}
-    return _concatenate(dataset.x_train, dataset.x_val)
-
-
-def _concatenate(first, second):
-    if isinstance(first, np.ndarray):
-        return np.concatenate([first, second])
-    import tensorflow as tf  # Only string columns are tensors (see csv_data).
-
-    return tf.concat([first, second], axis=0)
+    return concatenate_rows([dataset.x_train, dataset.x_val])
 
 
 def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
