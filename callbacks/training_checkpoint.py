@@ -108,13 +108,18 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             model: The compiled model, built as in the interrupted run. Its
                 weights and optimizer state are overwritten.
 
+        Temporary files a kill left in `directory` are removed first.
+
         Returns:
             The number of completed epochs, for `fit(initial_epoch=...)`;
-            `0` (and nothing is changed) when there is no checkpoint.
+            `0` (and nothing else is changed) when there is no checkpoint.
 
         Raises:
             ValueError: If the saved callbacks do not match `callbacks`.
         """
+        # A kill during a write leaves its temporary file (`.model-0011.*.tmp.keras`).
+        for leftover in glob.glob(os.path.join(self.directory, ".*.tmp*")):
+            os.remove(leftover)
         if not os.path.exists(self.state_path):
             return 0
         with open(self.state_path, encoding="utf-8") as file:
