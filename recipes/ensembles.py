@@ -78,18 +78,17 @@ from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import prediction_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.reliability import plot_reliability
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
@@ -433,12 +432,11 @@ def run(config):
     dataset = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"{dataset.describe()}; arms: {', '.join(names)}; {config.seeds} seeds")
-    started = time.perf_counter()
     comparison = run_comparison(context, Experiment(
         "ensembles", [arm(config, dataset, context, name) for name in names],
         seeds=config.seed_list, evaluate=ensemble_measures(config, dataset),
         reference="single" if "single" in names else None))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
 
     report = Report("Ensembles, measured", context.run_dir)
@@ -466,18 +464,12 @@ def run(config):
     reload_difference = reload_check(context, dataset)
     # test_loss (= test_nll) too, so the scikit-learn baseline table shows the log loss.
     return finish_comparison(context, report, comparison, MEASURES + ["test_loss"], dataset,
-                             best_name="saved_best_arm", best_arm=comparison.best_arm(),
                              train_seconds=seconds,
                              stability=stability, reload_max_abs_diff=reload_difference)
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["train_seconds"])
-    print(f"best_arm={result.metrics.get('best_arm')}")
-    return result
+    return run_main(NAME, Config, run, argv, ["train_seconds", "best_arm"])
 
 
 # %% [markdown]

@@ -59,18 +59,17 @@ from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import check_rate
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.config import parse_config
 from keras_recipes.recipes.common.evaluation import predict_classes
 from keras_recipes.recipes.common.evaluation import prediction_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
+from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
 from keras_recipes.recipes.common.report import Report
-from keras_recipes.recipes.common.run_context import exit_on_error
-from keras_recipes.recipes.common.run_context import print_summary
+from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
 from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
@@ -328,12 +327,11 @@ def run(config):
     fixed = load_data(config, config.seed)
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"{fixed.describe()}; arms: {', '.join(names)}; {config.seeds} seeds")
-    started = time.perf_counter()
     comparison = run_comparison(context, Experiment(
         "seed_stability", [stability_arm(config, context, name, fixed) for name in names],
         seeds=config.seed_list, evaluate=evaluate,
         reference="all" if "all" in names else None))
-    seconds = time.perf_counter() - started
+    seconds = total_train_seconds(comparison)
     write_runs(context, comparison)
 
     report = Report("Seed stability", context.run_dir)
@@ -369,11 +367,7 @@ def run(config):
 
 
 def main(argv=None):
-    config = parse_config(Config, argv, prog=f"keras-recipes run {NAME}")
-    with exit_on_error(NAME):
-        result = run(config)
-    print_summary(result, ["train_seconds"])
-    return result
+    return run_main(NAME, Config, run, argv, ["train_seconds"])
 
 
 # %% [markdown]
