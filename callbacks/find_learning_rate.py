@@ -1,5 +1,6 @@
 """One-call learning rate range test, used by the recipes' `--lr auto`."""
 
+import contextlib
 import math
 
 from keras_recipes.callbacks.lr_finder import DEFAULT_RULE
@@ -72,14 +73,33 @@ def find_learning_rate(
     else:
         rows = len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
         steps_per_epoch = math.ceil(rows / batch_size)
-    model.fit(
-        x,
-        y,
-        batch_size=None if y is None else batch_size,
-        epochs=math.ceil(num_steps / steps_per_epoch),
-        callbacks=[finder],
-        verbose=0,
-    )
+    with one_step_per_call(model):  # The finder sets the rate every batch.
+        model.fit(
+            x,
+            y,
+            batch_size=None if y is None else batch_size,
+            epochs=math.ceil(num_steps / steps_per_epoch),
+            callbacks=[finder],
+            verbose=0,
+        )
     if plot_path is not None:
         finder.plot(plot_path)
     return finder.suggestion(), finder
+
+
+@contextlib.contextmanager
+def one_step_per_call(model):
+    """Runs `fit` one batch per train-function call, then restores the setting.
+
+    A model compiled with `steps_per_execution > 1` calls batch hooks once
+    per call; the finder must see every batch.
+    """
+    steps = model.steps_per_execution
+    if steps == 1:
+        yield
+        return
+    model.steps_per_execution, model.train_function = 1, None
+    try:
+        yield
+    finally:
+        model.steps_per_execution, model.train_function = steps, None

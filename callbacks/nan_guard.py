@@ -69,6 +69,9 @@ class NaNGuard(keras.callbacks.Callback):
     ```
     """
 
+    # Its batch checks work per call of a multi-step train function.
+    handles_steps_per_execution = True
+
     def __init__(self, factor=0.5, max_retries=3, snapshot_every=None, verbose=1):
         super().__init__()
         if not 0 < factor < 1:

@@ -55,6 +55,9 @@ class SnapshotEnsemble(keras.callbacks.Callback):
     ```
     """
 
+    # It counts steps from `optimizer.iterations`, not from batch calls.
+    handles_steps_per_execution = True
+
     def __init__(self, cycle_steps=None, t_mul=None, max_snapshots=None):
         super().__init__()
         if cycle_steps is not None and int(cycle_steps) < 1:

@@ -28,6 +28,9 @@ class TimeBudget(keras.callbacks.Callback):
     ```
     """
 
+    # Checking the clock once per multi-step call is enough.
+    handles_steps_per_execution = True
+
     def __init__(self, seconds, verbose=0):
         super().__init__()
         if seconds <= 0:

@@ -99,6 +99,7 @@ from keras_recipes.tuning import fold_indices
 from keras_recipes.tuning import format_interval
 from keras_recipes.tuning import mean_interval
 from keras_recipes.tuning import predict_all
+from keras_recipes.tuning import speed_options
 
 NAME = "ensembles"
 ARMS = ("single", "deep_ensemble", "bagging", "snapshot", "stacking", "swa", "hgb")
@@ -176,8 +177,10 @@ class EnsembleRun(TrainingRun):
 def build_mlp(config, dataset, units=None, depth=None, learning_rate=None):
     model = build_tabular_model(dataset, impute=config.impute, units=units or config.units,
                                 depth=depth or config.depth, dropout=config.dropout)
+    # Members are kept side by side, so each compiles its own (no reuse).
     model.compile(optimizer=keras.optimizers.Adam(learning_rate or config.learning_rate),
-                  loss=task_loss(dataset.task), metrics=task_metrics(dataset.task))
+                  loss=task_loss(dataset.task), metrics=task_metrics(dataset.task),
+                  **speed_options(len(dataset.y_train), config.batch_size))
     return model
 
 

@@ -70,6 +70,7 @@ from keras_recipes.recipes.common.tracking import TRACKERS
 from keras_recipes.recipes.common.tracking import check_tracker
 from keras_recipes.recipes.common.tracking import start_tracking
 from keras_recipes.tuning import create_optimizer
+from keras_recipes.tuning import speed_options
 
 NAME = "regression"
 
@@ -143,6 +144,7 @@ def build_model(config, dataset):
         optimizer=create_optimizer(config.optimizer, learning_rate=config.learning_rate),
         loss=task_loss("regression"),
         metrics=task_metrics("regression"),
+        **speed_options(len(dataset.y_train), config.batch_size),
     )
     return model
 

@@ -39,7 +39,6 @@
 
 # %%
 import dataclasses
-import time
 import typing
 
 import keras
@@ -47,9 +46,6 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from keras_recipes.callbacks import EarlyStopping
-from keras_recipes.callbacks import ElapsedTime
-from keras_recipes.models import task_loss
-from keras_recipes.models import task_metrics
 from keras_recipes.models.rows import take_rows
 from keras_recipes.recipes.common import figures
 from keras_recipes.recipes.common.config import TabularDataConfig
@@ -72,9 +68,7 @@ from keras_recipes.recipes.common.tabular import build_tabular_model
 from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
-from keras_recipes.tuning import TrainingRun
-from keras_recipes.tuning import create_optimizer
-from keras_recipes.tuning import history_diverged
+from keras_recipes.tuning import fit_with_optimizer
 
 NAME = "regularization"
 
@@ -193,12 +187,12 @@ def build_model(config, dataset, variant):
     options, _ = variant_settings(variant, config)
     model = build_tabular_model(dataset, impute=config.impute, units=config.units,
                                 depth=config.depth, **options)
-    cross_entropy = (keras.metrics.BinaryCrossentropy if dataset.task == "binary"
-                     else keras.metrics.SparseCategoricalCrossentropy)(name="cross_entropy")
-    model.compile(
-        optimizer=create_optimizer(config.optimizer, learning_rate=config.learning_rate),
-        loss=task_loss(dataset.task), metrics=[*task_metrics(dataset.task), cross_entropy])
     return model
+
+
+def cross_entropy_metric(dataset):
+    return (keras.metrics.BinaryCrossentropy if dataset.task == "binary"
+            else keras.metrics.SparseCategoricalCrossentropy)(name="cross_entropy")
 
 
 # %% [markdown]
@@ -225,19 +219,13 @@ def variant_arm(config, dataset, variant):
     options, stops_early = variant_settings(variant, config)
 
     def train(seed):
-        model = build_model(config, dataset, variant)
-        callbacks = [ElapsedTime()] + ([EarlyStopping(
+        callbacks = [EarlyStopping(
             monitor="val_cross_entropy", mode="min", patience=config.patience,
-            restore_best_weights=True)] if stops_early else [])
-        started = time.perf_counter()
-        history = model.fit(dataset.x_train, dataset.y_train, callbacks=callbacks,
-                            validation_data=(dataset.x_val, dataset.y_val),
-                            epochs=config.epochs, batch_size=config.batch_size,
-                            verbose=0).history
-        return TrainingRun(config.optimizer, config.learning_rate, config.batch_size,
-                           history, time.perf_counter() - started,
-                           int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-                           history_diverged(history), model)
+            restore_best_weights=True)] if stops_early else []
+        return fit_with_optimizer(
+            lambda: build_model(config, dataset, variant), dataset, config.optimizer,
+            config.learning_rate, epochs=config.epochs, batch_size=config.batch_size,
+            callbacks=callbacks, extra_metrics=[cross_entropy_metric(dataset)])
     return Arm(variant, train, {**options, "early_stopping": stops_early})
 
 

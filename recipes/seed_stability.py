@@ -76,6 +76,7 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import TrainingRun
+from keras_recipes.tuning import compile_for_training
 from keras_recipes.tuning import history_diverged
 from keras_recipes.tuning import mean_interval
 from keras_recipes.tuning import predict_all
@@ -159,8 +160,10 @@ def train_run(config, dataset, seeds, dropout):
     for index, layer in enumerate(dropout_layers(model)):
         state = layer.seed_generator.state
         state.assign(np.array([seeds["dropout"] * 100 + index, 0], dtype=state.dtype))
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                  loss=task_loss(dataset.task), metrics=task_metrics(dataset.task))
+    model = compile_for_training(
+        model, keras.optimizers.Adam(config.learning_rate), dataset.x_train,
+        dataset.y_train, config.batch_size, loss=task_loss(dataset.task),
+        metrics=task_metrics(dataset.task))
     keras.utils.set_random_seed(seeds["order"])
     started = time.perf_counter()
     history = model.fit(dataset.x_train, dataset.y_train,

@@ -70,6 +70,7 @@ from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import fit_lbfgs
 from keras_recipes.tuning import get_optimizer_spec
 from keras_recipes.tuning import is_keras_optimizer
+from keras_recipes.tuning import speed_options
 
 NAME = "tabular_classification"
 
@@ -151,6 +152,7 @@ def build_model(config, dataset):
         optimizer=optimizer,
         loss=task_loss(dataset.task),
         metrics=task_metrics(dataset.task),
+        **speed_options(len(dataset.y_train), config.batch_size),
     )
     return model
 

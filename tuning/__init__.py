@@ -35,7 +35,12 @@ from keras_recipes.tuning.tuners import check_tuner_arguments
 from keras_recipes.tuning.tuners import create_tuner
 from keras_recipes.tuning.tuners import list_tuners
 from keras_recipes.tuning.tuners import objective_direction
+from keras_recipes.tuning.compiled_models import build_compiled_state
+from keras_recipes.tuning.compiled_models import compile_or_reuse
+from keras_recipes.tuning.compiled_models import reusing_compiled_models
+from keras_recipes.tuning.execution_options import speed_options
 from keras_recipes.tuning.training import TrainingRun
+from keras_recipes.tuning.training import compile_for_training
 from keras_recipes.tuning.training import fit_with_optimizer
 from keras_recipes.tuning.training import history_diverged
 from keras_recipes.tuning.training import predict_all
@@ -52,3 +57,10 @@ from keras_recipes.tuning.statistics import paired_difference
 from keras_recipes.tuning.learning_rate_search import best_learning_rates
 from keras_recipes.tuning.learning_rate_search import learning_rate_search
 from keras_recipes.tuning.learning_rate_search import search_rows
+from keras_recipes.tuning.distributed import DataParallelPlan
+from keras_recipes.tuning.distributed import current_plan
+from keras_recipes.tuning.distributed import local_rows
+from keras_recipes.tuning.distributed import shard_arrays
+from keras_recipes.tuning.distributed import shard_for_process
+from keras_recipes.tuning.distributed import start_data_parallel
+from keras_recipes.tuning.distributed import stop_data_parallel

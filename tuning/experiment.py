@@ -39,6 +39,7 @@ import numpy as np
 from keras_recipes.callbacks.atomic_files import save_model
 from keras_recipes.tuning import run_records
 from keras_recipes.tuning.comparison import Comparison
+from keras_recipes.tuning.compiled_models import reusing_compiled_models
 from keras_recipes.tuning.statistics import lower_is_better
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$")
@@ -219,10 +220,11 @@ def _run_serially(experiment, directory, pending, records, progress):
     done = len(experiment.runs) - len(pending)
     with tqdm(total=len(experiment.runs), initial=done, desc=experiment.name,
               unit="run", disable=not progress, dynamic_ncols=True) as bar:
-        for arm, seed in pending:
-            bar.set_postfix_str(f"{arm.name} seed {seed}")
-            records[(arm.name, seed)] = execute_run(experiment, directory, arm, seed)
-            bar.update(1)
+        with reusing_compiled_models():
+            for arm, seed in pending:
+                bar.set_postfix_str(f"{arm.name} seed {seed}")
+                records[(arm.name, seed)] = execute_run(experiment, directory, arm, seed)
+                bar.update(1)
 
 
 def execute_run(experiment, directory, arm, seed):

@@ -109,6 +109,7 @@ def _stage_environment(stage):
 def _serve_as_worker(experiment, directory, stage):
     from keras_recipes.tuning import run_records
     from keras_recipes.tuning.experiment import execute_run
+    from keras_recipes.tuning.compiled_models import reusing_compiled_models
 
     def execute(index):
         arm, seed = experiment.runs[index]
@@ -120,7 +121,7 @@ def _serve_as_worker(experiment, directory, stage):
             run_records.write_failure(directory, arm.name, seed, traceback.format_exc())
             raise
 
-    with _environment(_stage_environment(stage)):
+    with _environment(_stage_environment(stage)), reusing_compiled_models():
         _tuner(experiment, directory, stage, execute).search(verbose=0)
 
 

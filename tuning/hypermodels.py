@@ -10,6 +10,7 @@ from keras_recipes.models import create_model
 from keras_recipes.models import model_options
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
+from keras_recipes.tuning.execution_options import speed_options
 from keras_recipes.tuning.optimizers import create_optimizer
 from keras_recipes.tuning.search_space import ARCHITECTURE
 from keras_recipes.tuning.search_space import SearchSpace
@@ -120,6 +121,7 @@ class TabularHyperModel(keras_tuner.HyperModel):
                                        **settings.optimizer_arguments),
             loss=task_loss(self.task),
             metrics=task_metrics(self.task),
+            **speed_options(_num_rows(x_train), settings.batch_size),
         )
         return model
 

@@ -10,6 +10,11 @@ history with a cumulative `seconds` column, the wall time, the number of
 weight updates and whether the loss went non-finite, so comparisons
 (optimizers, batch regimes, folds) treat every method alike.
 
+It is fast without being asked: `speed_options` sets `steps_per_execution`
+and `jit_compile` for the backend, validation runs in large batches, and
+inside an experiment (`reusing_compiled_models`) the runs of one
+architecture share one compiled model instead of tracing a new one each.
+
 `data` is anything with `x_train`, `y_train`, `x_val`, `y_val` and `task`
 attributes (the recipes' `Dataset`).
 
@@ -31,8 +36,13 @@ import keras
 from keras_recipes.callbacks import ElapsedTime
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
+from keras_recipes.tuning.compiled_models import build_compiled_state
+from keras_recipes.tuning.compiled_models import compile_or_reuse
+from keras_recipes.tuning.execution_options import speed_options
 from keras_recipes.tuning.optimizers import create_optimizer
 from keras_recipes.tuning.optimizers import get_optimizer_spec
+
+VALIDATION_BATCH_SIZE = 1024
 
 
 @dataclasses.dataclass
@@ -87,6 +97,8 @@ def fit_with_optimizer(
     verbose=0,
     class_weight=None,
     stop_on_nan=True,
+    loss=None,
+    extra_metrics=(),
     **optimizer_options,
 ):
     """Compiles a model for the data's task and trains it with an optimizer.
@@ -101,7 +113,7 @@ def fit_with_optimizer(
     `optimizer_options` or the registry defaults. Callbacks work with both
     (`fit_lbfgs` calls their epoch-level hooks, so early stopping works).
 
-    The model is compiled with `task_loss(data.task)` and
+    The model is compiled with `task_loss(data.task)` (or `loss`) and
     `task_metrics(data.task)`, and validated on `data.x_val` after
     every epoch.
 
@@ -128,6 +140,11 @@ def fit_with_optimizer(
         stop_on_nan: Whether to stop a Keras run at the first non-finite
             batch loss (`keras.callbacks.TerminateOnNaN`), so a diverging
             learning rate costs little. Defaults to `True`.
+        loss: A Keras loss (a name or a `keras.losses.Loss`, such as one
+            from `keras_recipes.models.create_loss`) to train with instead
+            of the task's default. Defaults to `None`: `task_loss(data.task)`.
+        extra_metrics: Keras metrics to track beside `task_metrics(data.task)`.
+            Defaults to `()`.
         **optimizer_options: Hyperparameters of the optimizer (see
             `get_optimizer_spec(name).arguments`, or `max_iterations` and
             `tolerance` for `"lbfgs"`).
@@ -165,28 +182,31 @@ def fit_with_optimizer(
         keras.utils.set_random_seed(int(seed))
     if not isinstance(model, keras.Model):
         model = model()
-    model.compile(
-        optimizer=keras_optimizer or "sgd",  # L-BFGS does not use it.
-        loss=task_loss(data.task),
-        metrics=task_metrics(data.task),
-    )
+    extra = [keras.callbacks.TerminateOnNaN()] if stop_on_nan and not spec.full_batch else []
+    callbacks = [ElapsedTime(), *extra, *callbacks]
+    compile_options = {"loss": task_loss(data.task) if loss is None else loss,
+                       "metrics": [*task_metrics(data.task), *extra_metrics]}
+    if spec.full_batch:
+        model.compile(optimizer="sgd", **compile_options)  # L-BFGS does not use it.
+    else:
+        model = compile_for_training(model, keras_optimizer, data.x_train, data.y_train,
+                                     batch_size, callbacks, **compile_options)
     validation_data = (data.x_val, data.y_val)
     started = time.perf_counter()
     if spec.full_batch:
         history = spec.factory(
             model, data.x_train, data.y_train,
             validation_data=validation_data,
-            callbacks=[ElapsedTime(), *callbacks], verbose=verbose,
+            callbacks=callbacks, verbose=verbose,
             class_weight=class_weight, **options,
         ).history
         updates = len(history.get("loss", []))
     else:
-        extra = [keras.callbacks.TerminateOnNaN()] if stop_on_nan else []
         history = model.fit(
-            data.x_train, data.y_train,
-            callbacks=[ElapsedTime(), *extra, *callbacks],
+            data.x_train, data.y_train, callbacks=callbacks,
             validation_data=validation_data, epochs=int(epochs),
-            batch_size=batch_size, class_weight=class_weight, verbose=verbose,
+            batch_size=batch_size, validation_batch_size=VALIDATION_BATCH_SIZE,
+            class_weight=class_weight, verbose=verbose,
         ).history
         updates = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     seconds = time.perf_counter() - started
@@ -196,6 +216,40 @@ def fit_with_optimizer(
         history=history, seconds=seconds, updates=updates,
         diverged=history_diverged(history), model=model,
     )
+
+
+def compile_for_training(model, optimizer, x, y, batch_size, callbacks=(),
+                         **compile_options):
+    """Compiles a model the fast way for one `fit` on `x` and `y`.
+
+    The compile options get `speed_options` (steps per execution, XLA where
+    it helps); inside `reusing_compiled_models()` a model of an architecture
+    already compiled is loaded into that one instead (`compile_or_reuse`);
+    and the loss and metrics are built before `fit`, so a fresh and a
+    reused model see the same data order.
+
+    Args:
+        model: A freshly built `keras.Model`.
+        optimizer: A new Keras optimizer.
+        x: Training inputs.
+        y: Training targets.
+        batch_size: The batch size `fit` will use.
+        callbacks: The callbacks `fit` will use. Defaults to `()`.
+        **compile_options: Other `model.compile` arguments (loss, metrics).
+
+    Returns:
+        The compiled model to call `fit` on (it may be a reused twin).
+
+    Example:
+
+    >>> model = compile_for_training(build_model(), keras.optimizers.Adam(),
+    ...                              x, y, 32, loss="mse")
+    >>> model.fit(x, y, batch_size=32, epochs=10)
+    """
+    options = {**speed_options(len(y), batch_size, callbacks), **compile_options}
+    model = compile_or_reuse(model, optimizer, **options)
+    build_compiled_state(model, x, y)
+    return model
 
 
 def predict_all(model, x):

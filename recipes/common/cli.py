@@ -1,7 +1,7 @@
 """The `keras-recipes` command: list recipes and run one.
 
     keras-recipes list
-    keras-recipes run NAME [--smoke] [--seed N] [--out DIR] [recipe flags]
+    keras-recipes run NAME [--backend jax|tensorflow] [--smoke] [--seed N] [--out DIR] [recipe flags]
     keras-recipes run NAME --help
     keras-recipes tune NAME [--tuner random|grid|bayesian|hyperband] [--max-trials N]
         [--objective KEY] [--cv K] [--out DIR] [--resume] [--smoke] [--seed N]
@@ -15,6 +15,7 @@
 import argparse
 import sys
 
+from keras_recipes.recipes.common.backends import select_backend
 from keras_recipes.recipes.common.compare_runs import add_compare_command
 from keras_recipes.recipes.common.model_commands import add_model_commands
 from keras_recipes.recipes.common.registry import list_recipes
@@ -87,7 +88,16 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the `keras-recipes` console script."""
+    """Entry point of the `keras-recipes` console script.
+
+    `--backend NAME`, anywhere on the line, picks the Keras backend before
+    Keras is imported (see `backends.select_backend`).
+    """
+    try:
+        argv = select_backend(sys.argv[1:] if argv is None else argv)
+    except ValueError as error:
+        print(f"keras-recipes: error: {error}", file=sys.stderr)
+        return 2
     arguments = build_parser().parse_args(argv)
     return arguments.handler(arguments)
 

@@ -11,6 +11,9 @@ import dataclasses
 import numbers
 import typing
 
+from keras_recipes.recipes.common.backends import BACKENDS
+from keras_recipes.recipes.common.backends import check_backend
+
 
 def option(default, help, choices=None, aliases=(), check=None):
     """Declares a config field with its help text, choices and validation.
@@ -250,8 +253,15 @@ def build_parser(config_class, prog, description=None):
 def parse_config(config_class, argv, prog, description=None):
     """Parses command-line flags into a config; bad values exit with usage."""
     parser = build_parser(config_class, prog, description)
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=None,
+        help="Keras backend; Keras must start on it, so pass it to `keras-recipes "
+             "run` or set KERAS_BACKEND (default: the fastest installed, see README).")
     values = vars(parser.parse_args(argv))
+    backend = values.pop("backend")
     try:
+        if backend:
+            check_backend(backend)
         config = config_class(**values)
     except ValueError as error:
         refuse(parser, error)

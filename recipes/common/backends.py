@@ -1,0 +1,91 @@
+"""Choosing the Keras backend before Keras is imported.
+
+Keras reads `KERAS_BACKEND` once, when it is first imported, so the
+command line picks the backend first: `keras-recipes run NAME --backend jax`
+(or `KERAS_BACKEND=jax`). Without either, the command uses the backend the
+benchmarks measured fastest on a laptop CPU (`benchmarks/bench_backends.py`:
+JAX, about 5x TensorFlow's epoch rate on the recipes' models) when it is
+installed (`pip install "keras-recipes[jax]"`), else TensorFlow. This module
+imports no Keras, so it can run first.
+"""
+
+import importlib.util
+import os
+import sys
+
+BACKENDS = ("tensorflow", "jax", "torch")
+FASTEST_ON_CPU = "jax"
+
+
+def default_backend():
+    """The backend a command uses when none is asked for.
+
+    Returns:
+        `KERAS_BACKEND` when set, else `FASTEST_ON_CPU` when installed, else
+        `"tensorflow"`.
+    """
+    chosen = os.environ.get("KERAS_BACKEND")
+    if chosen:
+        return chosen
+    if importlib.util.find_spec(FASTEST_ON_CPU) is not None:
+        return FASTEST_ON_CPU
+    return "tensorflow"
+
+
+def select_backend(argv):
+    """Sets `KERAS_BACKEND` from a `--backend NAME` flag, or the default.
+
+    Args:
+        argv: Command-line arguments; `--backend NAME` (or
+            `--backend=NAME`) may appear anywhere.
+
+    Returns:
+        `argv` without the flag.
+
+    Raises:
+        ValueError: If the backend is unknown or not installed, the flag has
+            no value, or Keras was already imported with another backend
+            than the flag asks for.
+    """
+    argv, backend = _take_flag(list(argv), "--backend")
+    if backend is None and "keras" in sys.modules:
+        return argv  # Keras is running; nothing was asked of it.
+    backend = backend or default_backend()
+    if backend not in BACKENDS:
+        raise ValueError(f"The '--backend' flag must be one of {', '.join(BACKENDS)}. "
+                         f"Got {backend!r} instead.")
+    if importlib.util.find_spec(backend) is None:
+        extra = {"jax": ' (pip install "keras-recipes[jax]")'}.get(backend, "")
+        raise ValueError(f"--backend {backend}: {backend} is not installed{extra}.")
+    check_backend(backend)
+    os.environ["KERAS_BACKEND"] = backend
+    return argv
+
+
+def check_backend(backend):
+    """Refuses a backend other than the one an imported Keras runs on.
+
+    Raises:
+        ValueError: If Keras is imported and runs on another backend; the
+            message says how to start on `backend`.
+    """
+    if "keras" not in sys.modules:
+        return
+    running = sys.modules["keras"].backend.backend()
+    if running != backend:
+        raise ValueError(
+            f"The 'backend' parameter asks for {backend}, but Keras is already running "
+            f"on {running}. Set KERAS_BACKEND={backend} before Python starts, or use "
+            f"`keras-recipes run NAME --backend {backend}`.")
+
+
+def _take_flag(argv, flag):
+    for index, argument in enumerate(argv):
+        if argument == flag:
+            if index + 1 >= len(argv) or argv[index + 1].startswith("-"):
+                raise ValueError(f"The '{flag}' flag needs a value: one of "
+                                 f"{', '.join(BACKENDS)}.")
+            return argv[:index] + argv[index + 2:], argv[index + 1]
+        if argument.startswith(flag + "="):
+            return argv[:index] + argv[index + 1:], argument.split("=", 1)[1]
+    return argv, None
