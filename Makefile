@@ -16,8 +16,14 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/keras-recipes run optimizer_comparison
 
+# The whole suite on TensorFlow, then the library's tests and every recipe's
+# smoke run again on JAX.
+JAX_TESTS := tests/callbacks tests/models tests/tuning \
+	tests/recipes/test_recipes.py::test_recipe_smoke_run_writes_a_complete_run_directory
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n 2 --durations=15
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --durations=10 $(JAX_TESTS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m keras_recipes.recipes.common.notebooks

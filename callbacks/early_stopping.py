@@ -40,8 +40,8 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
     - A stop on a non-finite monitored value (NaN or infinity), right away.
     - A divergence stop: with `divergence_factor=k`, training stops as soon
       as a minimized quantity exceeds `k` times its best value.
-    - `get_state()` / `set_state()`: the counters as a JSON-friendly dict,
-      so `TrainingCheckpoint` can resume a run where it left off.
+    - `get_state()` / `set_state()`: the counters and the best weights, so
+      `TrainingCheckpoint` can resume a run exactly where it left off.
 
     A vector-valued monitor (a per-class metric such as
     `keras.metrics.F1Score()` with its default `average=None`) is monitored
@@ -63,9 +63,8 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         baseline: Baseline value for the monitored quantity. Defaults to
             `None`.
         restore_best_weights: Whether to restore the weights of the best
-            epoch at the end. The weights are not part of `get_state()`;
-            after a resume, load the best checkpoint file instead. Defaults
-            to `False`.
+            epoch at the end; they are part of `get_state()`, so a resumed
+            run restores them too. Defaults to `False`.
         start_from_epoch: Epochs to wait before monitoring. Defaults to `0`.
         min_epochs: Integer >= 0. The patience rule does not stop training
             before `min_epochs` epochs have run. Defaults to `0`.
@@ -176,11 +175,20 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             print(f"Epoch {epoch + 1}: stopping, {reason}.")
 
     def get_state(self):
-        """Returns the counters (`wait`, `best`, `best_epoch`) as a dict."""
+        """Returns the counters and the best weights as a dict.
+
+        Returns:
+            A dict of `wait`, `best`, `best_epoch`, `stopped_epoch` and
+            `best_weights` (a list of NumPy arrays, or `None`).
+        """
+        best_weights = getattr(self, "best_weights", None)
         return {
             "wait": int(self.wait),
             "best": None if self.best is None else float(self.best),
             "best_epoch": int(getattr(self, "best_epoch", 0)),
+            "stopped_epoch": int(self.stopped_epoch),
+            "best_weights": None if best_weights is None else [
+                np.asarray(weight) for weight in best_weights],
         }
 
     def set_state(self, state):
@@ -196,3 +204,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self.wait = state["wait"]
         self.best = state["best"]
         self.best_epoch = state["best_epoch"]
+        self.stopped_epoch = state.get("stopped_epoch", 0)
+        weights = state.get("best_weights")
+        self.best_weights = None if weights is None else [
+            np.array(weight) for weight in weights]

@@ -16,6 +16,10 @@ class StochasticWeightAveraging(keras.callbacks.Callback):
     a cumulative average, like `torch.optim.swa_utils.update_bn`). Without
     `batchnorm_data` the averaged statistics are kept.
 
+    `get_state()` / `set_state()` hold the running average, so a
+    `TrainingCheckpoint` tracking this callback resumes the average where a
+    killed run left it.
+
     SWA works best with a constant or cyclical learning rate during the
     averaging epochs. For an exponential moving average of the weights at
     every step instead, Keras has it built in: create the optimizer with
@@ -58,11 +62,41 @@ class StochasticWeightAveraging(keras.callbacks.Callback):
         self.batch_size = int(batch_size)
         self.averaged_epochs = 0
         self._average = None
+        self._resumed_state = None
 
     def on_train_begin(self, logs=None):
         # Allow instances to be re-used across `model.fit()` calls.
         self.averaged_epochs = 0
         self._average = None
+        if self._resumed_state is not None:
+            self._load_state(self._resumed_state)
+            self._resumed_state = None
+
+    def get_state(self):
+        """Returns the number of averaged epochs and the running average.
+
+        Returns:
+            A dict of `averaged_epochs` and `average` (a list of float64
+            NumPy arrays, or `None` before the first averaged epoch).
+        """
+        return {"averaged_epochs": self.averaged_epochs,
+                "average": None if self._average is None else [
+                    average.copy() for average in self._average]}
+
+    def set_state(self, state):
+        """Restores `get_state()`'s dict; it survives `fit()`'s reset.
+
+        Args:
+            state: A dict returned by `get_state()`.
+        """
+        self._resumed_state = dict(state)
+        self._load_state(self._resumed_state)
+
+    def _load_state(self, state):
+        self.averaged_epochs = int(state["averaged_epochs"])
+        average = state["average"]
+        self._average = None if average is None else [
+            np.array(value, dtype="float64") for value in average]
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch < self.start_epoch or not weights_are_finite(self.model):

@@ -1,5 +1,10 @@
 """Keras model builders, preprocessing and augmentation (`keras_recipes.models`)."""
 
+from keras_recipes.models.adversarial import accuracy_under_attack
+from keras_recipes.models.adversarial import fgsm
+from keras_recipes.models.adversarial import pgd
+from keras_recipes.models.adversarial import robustness_curve
+from keras_recipes.models.adversarial_training import AdversarialTraining
 from keras_recipes.models.augmentation import build_augmentation
 from keras_recipes.models.augmentation import build_label_mixing
 from keras_recipes.models.augmentation import build_rand_augment
@@ -16,16 +21,25 @@ from keras_recipes.models.ensembles import bagging_members
 from keras_recipes.models.ensembles import bootstrap_indices
 from keras_recipes.models.ensembles import predict_members
 from keras_recipes.models.ensembles import vote_ensemble
+from keras_recipes.models.feature_preparation import MissingIndicator
+from keras_recipes.models.feature_preparation import build_feature_preparation
+from keras_recipes.models.feature_preparation import select_columns
 from keras_recipes.models.fine_tuning import freeze_backbone
 from keras_recipes.models.fine_tuning import unfreeze
 from keras_recipes.models.heads import task_head
 from keras_recipes.models.heads import task_loss
 from keras_recipes.models.heads import task_metrics
 from keras_recipes.models.imputer import Imputer
+from keras_recipes.models.input_gradients import input_gradients
+from keras_recipes.models.input_gradients import output_gradients
+from keras_recipes.models.losses import OneHotLabels
+from keras_recipes.models.losses import create_loss
+from keras_recipes.models.losses import list_losses
 from keras_recipes.models.mlp import build_mlp
 from keras_recipes.models.registry import create_model
 from keras_recipes.models.registry import list_models
 from keras_recipes.models.registry import model_options
+from keras_recipes.models.residual_mlp import build_residual_mlp
 from keras_recipes.models.resnet import build_resnet
 from keras_recipes.models.rnn import build_rnn
 from keras_recipes.models.tabular_preprocessing import build_tabular_preprocessing

@@ -4,6 +4,7 @@ import inspect
 
 from keras_recipes.models.cnn import build_cnn
 from keras_recipes.models.mlp import build_mlp
+from keras_recipes.models.residual_mlp import build_residual_mlp
 from keras_recipes.models.resnet import build_resnet
 from keras_recipes.models.rnn import build_rnn
 from keras_recipes.models.transfer import build_transfer
@@ -11,6 +12,7 @@ from keras_recipes.models.transfer import build_transfer
 _BUILDERS = {
     "cnn": build_cnn,
     "mlp": build_mlp,
+    "residual_mlp": build_residual_mlp,
     "resnet": build_resnet,
     "rnn": build_rnn,
     "transfer": build_transfer,

@@ -31,9 +31,11 @@
 #
 # Run it with `keras-recipes run image_augmentation`; `--strength` scales the
 # transformations, `--transforms` picks them, `--train-size` sets how little
-# data there is, `--dataset shapes` or `--images DIR` changes the images,
-# `--seeds 5` tightens the intervals, `--workers 2` shares the runs between
-# two processes and `--resume --out DIR` continues a killed run.
+# data there is, `--dataset shapes`, `--dataset mnist|fashion_mnist|cifar10`
+# or `--images DIR` changes the images, `--seeds 5` tightens the intervals,
+# `--workers 2` shares the runs between two processes, `--distribute
+# data_parallel` (JAX) trains each run over every GPU or host, and `--resume
+# --out DIR` continues a killed run.
 
 # %% [markdown]
 # ## Setup
@@ -66,6 +68,8 @@ from keras_recipes.recipes.common.experiments import comparison_metrics
 from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import save_best_model
 from keras_recipes.recipes.common.experiments import write_runs
+from keras_recipes.recipes.common.image_data import DistributeConfig
+from keras_recipes.recipes.common.image_data import IMAGE_DATASETS
 from keras_recipes.recipes.common.image_data import ImageDataConfig
 from keras_recipes.recipes.common.image_data import load_image_data
 from keras_recipes.recipes.common.list_options import parse_names
@@ -78,6 +82,7 @@ from keras_recipes.tuning import Target
 from keras_recipes.tuning import TrainingRun
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
+from keras_recipes.tuning import shard_for_process
 
 NAME = "image_augmentation"
 # The transformations of `build_augmentation`, in its order.
@@ -91,11 +96,12 @@ def check_strength(name, value):
 
 
 @dataclasses.dataclass
-class Config(ComparisonConfig, ImageDataConfig):
+class Config(ComparisonConfig, DistributeConfig, ImageDataConfig):
     """Settings of the image augmentation comparison."""
 
-    dataset: str = option("digits", "Bundled image set (ignored with --images).",
-                          choices=("shapes", "digits"))
+    dataset: str = option("digits", "Image set: bundled, or from keras.datasets (cached "
+                          "by Keras, downloaded on first use); ignored with --images.",
+                          choices=IMAGE_DATASETS)
     image_size: int = option(16, "Side of the square images the model sees, >= 8.")
     train_size: typing.Optional[int] = option(
         30, "Training images kept (a stratified subset of the training split); "
@@ -131,7 +137,13 @@ class Config(ComparisonConfig, ImageDataConfig):
 # keep their 270 images each. `--dataset shapes` draws 2000 generated
 # circles, squares and triangles instead, and `--images DIR` reads your own
 # images (one sub-folder per class); a missing folder, a single class or an
-# unreadable file is refused before anything trains. `--seed` picks the
+# unreadable file is refused before anything trains. `--dataset mnist`,
+# `fashion_mnist` or `cifar10` loads that set through `keras.datasets`
+# (downloaded once into `~/.keras/datasets`, or `$KERAS_HOME/datasets`; a
+# missing file without network is refused in one line that names it): its
+# own test set is the test split, 15% of its training set the validation
+# split, and `--eval-size` (2000) caps both, so the default run stays
+# short on a CPU; `--train-size none` trains on the whole set. `--seed` picks the
 # split and the training subset; the seeds of the runs (`seed`, `seed + 1`,
 # ...) vary the initial weights, the augmentation and the shuffling.
 #
@@ -144,7 +156,7 @@ class Config(ComparisonConfig, ImageDataConfig):
 # %%
 def load_data(config):
     return load_image_data(config.dataset, config.images, config.image_size,
-                           config.train_size, seed=config.seed)
+                           config.train_size, seed=config.seed, eval_size=config.eval_size)
 
 
 # %% [markdown]
@@ -193,6 +205,13 @@ def build_model(config, dataset, augmented, seed):
 # training images the validation cross-entropy often turns upward (the
 # network grows over-confident on the images it gets wrong) while the
 # accuracy still improves.
+#
+# With `--distribute data_parallel` (JAX backend) each run trains one model
+# over every device through `keras.distribution.DataParallel`: the weights
+# are replicated, every batch is split between the devices, so the batch
+# size must be a multiple of their number. `shard_for_process` gives each
+# process its rows; on one process it only trims a last batch that does
+# not split evenly.
 
 # %%
 def arm(config, dataset, augmented):
@@ -201,9 +220,12 @@ def arm(config, dataset, augmented):
         stopping = EarlyStopping(monitor="val_accuracy", mode="max",
                                  patience=config.patience, restore_best_weights=True)
         started = time.perf_counter()
+        data, batch_size, validation_batch_size = shard_for_process(
+            dataset, config.batch_size, 256)  # This process's rows under --distribute.
         history = model.fit(
-            dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
-            epochs=config.epochs, batch_size=config.batch_size, validation_batch_size=256,
+            data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+            epochs=config.epochs, batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
             callbacks=[ElapsedTime(), stopping], verbose=1 if config.verbose == 2 else 0,
         ).history
         return TrainingRun("adam", config.learning_rate, config.batch_size, history,
@@ -270,9 +292,11 @@ def add_figures(report, context, config, dataset, comparison):
 # %%
 def run(config):
     config = config.resolved()
+    parallel = config.start_distribution()  # Before any computation: may join other hosts.
     dataset = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
-    context.log(f"{dataset.describe()}; 2 arms x {config.seeds} seeds")
+    context.log(f"{dataset.describe()}; 2 arms x {config.seeds} seeds"
+                + (f"; {parallel.describe()}" if parallel else ""))
     comparison = run_comparison(context, experiment(config, dataset))
     write_runs(context, comparison)
     gain = comparison.difference("test_accuracy", "augmented")

@@ -54,6 +54,7 @@ import dataclasses
 import os
 import time
 import typing
+import warnings
 
 import keras
 import numpy as np
@@ -82,6 +83,7 @@ from keras_recipes.recipes.common.experiments import finish_comparison
 from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
+from keras_recipes.recipes.common.image_data import DistributeConfig
 from keras_recipes.recipes.common.image_data import ImageDataset
 from keras_recipes.recipes.common.images import load_digits_images
 from keras_recipes.recipes.common.report import Report
@@ -93,6 +95,8 @@ from keras_recipes.tuning import Target
 from keras_recipes.tuning import TrainingRun
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
+from keras_recipes.tuning import shard_arrays
+from keras_recipes.tuning import shard_for_process
 
 NAME = "transfer_learning"
 WEIGHTS_SUFFIXES = (".h5", ".hdf5", ".keras")
@@ -112,7 +116,7 @@ def parse_labels(text, name="labels_per_class"):
 
 
 @dataclasses.dataclass
-class Config(ComparisonConfig, RecipeConfig):
+class Config(ComparisonConfig, DistributeConfig, RecipeConfig):
     """Settings of the transfer learning recipe."""
 
     labels_per_class: str = option(
@@ -223,11 +227,14 @@ def check_weights(config):
         raise ValueError(f"The 'weights' parameter must be a Keras weights file "
                          f"({', '.join(WEIGHTS_SUFFIXES)}). Got {config.weights!r} instead.")
     try:
-        BACKBONES[config.backbone](include_top=False, weights=config.weights,
-                                   input_shape=(MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 3))
+        with warnings.catch_warnings():  # Keras warns once per layer it cannot fill.
+            warnings.simplefilter("ignore")
+            BACKBONES[config.backbone](include_top=False, weights=config.weights,
+                                       input_shape=(MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 3))
     except Exception as error:  # noqa: BLE001 - any load failure means a bad file
+        reason = str(error).split("List of objects")[0].strip()  # Not all 86 layers.
         raise ValueError(f"The weights file {config.weights!r} does not load into the "
-                         f"{config.backbone} backbone without its top: {error}") from None
+                         f"{config.backbone} backbone without its top: {reason}") from None
 
 
 # %% [markdown]
@@ -304,7 +311,8 @@ def pretrained_weights(config, context, source, seed):
         model = build_cnn(config, len(SOURCE_CLASSES))
         compile_model(model, config.learning_rate)
         started = time.perf_counter()
-        history = model.fit(source["x"], source["y"], batch_size=32,
+        x, y, batch_size = shard_arrays(source["x"], source["y"], 32)  # Under --distribute.
+        history = model.fit(x, y, batch_size=batch_size,
                             epochs=config.pretrain_epochs, verbose=0).history
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_json(path.replace(".weights.h5", ".json"),
@@ -337,12 +345,14 @@ def fresh_model(config, context, source, seed, pretrained):
 def fit_phases(model, data, phases, batch_size):
     """Fits `(epochs, learning_rate, body_trainable, config)` phases as one run."""
     history, started, offset, updates = {}, time.perf_counter(), 0.0, 0
+    local, local_batch, _ = shard_for_process(data, batch_size)  # Under --distribute.
     for epochs, learning_rate, trainable, config in phases:
         set_body_trainable(model, trainable, config)
         compile_model(model, learning_rate)
         done = len(history.get("loss", []))
-        phase = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                          initial_epoch=done, epochs=done + epochs, batch_size=batch_size,
+        phase = model.fit(local.x_train, local.y_train,
+                          validation_data=(local.x_val, local.y_val),
+                          initial_epoch=done, epochs=done + epochs, batch_size=local_batch,
                           callbacks=[ElapsedTime()], verbose=0).history
         phase["seconds"] = [offset + s for s in phase["seconds"]]
         offset = phase["seconds"][-1]
@@ -450,10 +460,12 @@ def add_figures(report, context, comparison):
 # %%
 def run(config):
     config = config.resolved()
+    parallel = config.start_distribution()  # Before any computation: may join other hosts.
     source, target = load_data(config)
     context = start_run(NAME, config, resume=config.resume)
     context.log(f"source: digits 0-4, {len(source['y'])} images; target: {target.describe()}; "
-                f"labels per class {config.label_counts}; body {config.backbone}")
+                f"labels per class {config.label_counts}; body {config.backbone}"
+                + (f"; {parallel.describe()}" if parallel else ""))
     comparisons = {labels: run_comparison(context, transfer_experiment(
         config, context, source, target, labels)) for labels in config.label_counts}
     headline = comparisons[config.label_counts[0]]

@@ -10,12 +10,14 @@
     keras-recipes predict RUN_DIR --csv new.csv [--out predictions.csv]
     keras-recipes export RUN_DIR --format saved_model|tflite|onnx [--rows N]
     keras-recipes compare RUN_A RUN_B [--out DIR] [--resamples N]
+    keras-recipes check-shift RUN_DIR --csv new.csv [--out shift.json] [--alpha 0.05]
 """
 
 import argparse
 import sys
 
 from keras_recipes.recipes.common.backends import select_backend
+from keras_recipes.recipes.common.check_shift import add_check_shift_command
 from keras_recipes.recipes.common.compare_runs import add_compare_command
 from keras_recipes.recipes.common.model_commands import add_model_commands
 from keras_recipes.recipes.common.registry import list_recipes
@@ -84,6 +86,7 @@ def build_parser():
     tuning.set_defaults(handler=_tune)
     add_model_commands(commands)
     add_compare_command(commands)
+    add_check_shift_command(commands)
     return parser
 
 

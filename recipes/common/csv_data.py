@@ -208,7 +208,11 @@ def _check_duplicate_header(path, header):
 
 
 def _is_row_index(column):
-    """Whether a column holds integers that are unique and monotonic in row order."""
+    """Whether a column holds unique integers, monotonic in row order.
+
+    What a saved row index looks like, also after the frame was sorted or
+    filtered; only applied to unnamed columns (see `_is_row_numbers`).
+    """
     values = column.dropna()
     if len(values) != len(column) or len(column) < 2:
         return False
@@ -219,6 +223,18 @@ def _is_row_index(column):
         return False
     steps = np.diff(numbers)
     return bool(np.all(steps > 0) or np.all(steps < 0))
+
+
+def _is_row_numbers(column):
+    """Whether a column is exactly 0..n-1 or 1..n in row order (or reversed).
+
+    A named numeric column must be this to count as a row index: a sorted
+    year, a count or a unique but non-consecutive measurement is a feature.
+    """
+    if not _is_row_index(column):
+        return False
+    numbers = np.sort(column.to_numpy(dtype="float64"))
+    return bool(numbers[0] in (0, 1) and numbers[-1] - numbers[0] == len(numbers) - 1)
 
 
 def _drop_row_index(frame, name, target, drop, notes):
@@ -234,15 +250,19 @@ def _drop_row_index(frame, name, target, drop, notes):
 
 
 def _check_numeric_id_columns(features, numeric, name):
+    """Refuses a row-number column: named and exactly 0..n-1 or 1..n, or unnamed."""
     if len(features) < 10:
         return
     for column in numeric:
-        if _is_row_index(features[column]):
+        values = features[column]
+        unnamed = str(column).startswith("Unnamed: ")
+        if _is_row_numbers(values) or (unnamed and _is_row_index(values)):
+            first, last = int(values.iloc[0]), int(values.iloc[-1])
             raise ValueError(
-                f"Column '{column}' of {name} holds integers that are unique "
-                "and ordered like the rows: a row index or ID, which would let the "
-                "model learn the row order instead of the data. Drop it with "
-                f"--drop '{column}'."
+                f"Column '{column}' of {name} holds the row numbers ({first} to "
+                f"{last}, one per row, in row order): a row index or ID, which would "
+                "let the model learn the row order instead of the data. Drop it "
+                f"with --drop '{column}'."
             )
 
 

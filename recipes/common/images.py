@@ -7,6 +7,7 @@ Every loader returns `(x, y, class_names)`: `x` a float32 array of shape
 
 import numbers
 import os
+import re
 
 import keras
 import numpy as np
@@ -211,13 +212,17 @@ def _image_files(folder):
 
 def _read_image(file, image_size):
     """Reads one image as float32 RGB in [0, 1] of `image_size`."""
-    try:
+    try:  # Pillow reads lazily: a truncated file fails in `img_to_array`.
         image = keras.utils.load_img(
             file, color_mode="rgb", target_size=tuple(image_size)
         )
+        pixels = keras.utils.img_to_array(image, dtype="float32")
     except (OSError, ValueError, SyntaxError) as error:
-        raise ValueError(f"Cannot read image file '{file}': {error}") from None
-    return keras.utils.img_to_array(image, dtype="float32") / 255.0
+        # Pillow names the in-memory copy it read (`<_io.BytesIO object at 0x...>`).
+        reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(error))
+        raise ValueError(f"Cannot read image file '{file}': {reason}; fix or remove "
+                         "the file.") from None
+    return pixels / 255.0
 
 
 def _check_int(name, value, minimum):

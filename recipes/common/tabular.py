@@ -97,9 +97,12 @@ def training_divergence(history, callbacks=(), factor=10.0):
     """Says why a training run diverged, or returns `None` when it did not.
 
     A run diverged when the NaN guard gave up (the loss kept turning NaN or
-    infinite), when a logged loss is not finite, or when the last training
+    infinite), when a logged loss is not finite, when the last training
     loss is over `factor` times the first (the optimizer climbed instead of
-    descending, typically a learning rate far too high).
+    descending, typically a learning rate far too high), or when the
+    validation loss did not change at all over 3 or more epochs while the
+    training loss did not fall (the first steps saturated the network, which
+    then predicts the same for every input).
 
     Args:
         history: The Keras history dict.
@@ -123,6 +126,12 @@ def training_divergence(history, callbacks=(), factor=10.0):
     if losses.size > 1 and losses[0] > 0 and losses[-1] > factor * losses[0]:
         return (f"the training loss grew from {losses[0]:.4g} to {losses[-1]:.4g} "
                 f"(over {factor:g}x)")
+    validation = np.asarray(history.get("val_loss", []), dtype="float64")
+    if validation.size >= 3 and losses.size and np.all(validation == validation[0]) \
+            and losses[-1] >= losses[0]:
+        return (f"val_loss stayed at exactly {validation[0]:.4g} for all "
+                f"{validation.size} epochs while the training loss went from "
+                f"{losses[0]:.4g} to {losses[-1]:.4g}: the model stopped learning")
     return None
 
 

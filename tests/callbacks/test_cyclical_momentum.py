@@ -19,6 +19,7 @@ def test_momentum_moves_inversely_to_the_rate():
     "optimizer, attribute",
     [(keras.optimizers.SGD, "momentum"), (keras.optimizers.Adam, "beta_1")],
 )
+@pytest.mark.tensorflow_only  # JAX's compiled step cannot read a changed momentum; the callback refuses JAX.
 def test_compiled_train_step_uses_the_cycled_value(
     optimizer, attribute, regression_data, make_model, flat_weights, tmp_path
 ):
@@ -40,6 +41,7 @@ def test_compiled_train_step_uses_the_cycled_value(
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
 
 
+@pytest.mark.tensorflow_only  # JAX's compiled step cannot read a changed momentum; the callback refuses JAX.
 def test_requires_momentum(regression_data, make_model):
     x, y = regression_data
     schedule = OneCycle(0.05, 8)

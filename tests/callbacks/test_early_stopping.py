@@ -59,7 +59,8 @@ def test_state_round_trip_survives_train_begin(regression_data, make_model):
     first = EarlyStopping("score", patience=3, mode="min")
     fit_epochs(make_model(), regression_data, values, first)
     state = first.get_state()
-    assert state == {"wait": 2, "best": 0.5, "best_epoch": 1}
+    assert state == {"wait": 2, "best": 0.5, "best_epoch": 1, "stopped_epoch": 0,
+                     "best_weights": None}
     second = EarlyStopping("score", patience=3, mode="min")
     second.set_state(state)
     # Resumed at epoch 4: one more epoch without improvement is enough.

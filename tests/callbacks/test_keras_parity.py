@@ -67,6 +67,14 @@ EARLY_STOPPING_CASES = {
         dict(mode="min", patience=1, restore_best_weights=True, start_from_epoch=2),
         [1, 9, 8, 9, 10, 11]),
     "patience 0": (dict(mode="min", patience=0), [3, 2, 2, 1, 1]),
+    "baseline never beaten, restore": (
+        dict(mode="min", patience=2, baseline=1.0, restore_best_weights=True),
+        [3, 2, 2.5, 2.2, 2, 2]),
+    "max mode, min_delta, restore": (
+        dict(mode="max", patience=1, min_delta=0.05, restore_best_weights=True),
+        [0.5, 0.52, 0.6, 0.62, 0.63, 0.9]),
+    "start_from_epoch, patience 0": (dict(mode="min", patience=0, start_from_epoch=2),
+                                     [1, 2, 3, 2, 1, 1]),
     "never stops": (dict(mode="min", patience=5), [5, 4, 3, 2, 1]),
 }
 
@@ -174,3 +182,87 @@ def test_no_warning_for_a_scalar_monitor(regression_data, make_model):
         warnings.simplefilter("error")
         fit_with(EarlyStopping(monitor="score", mode="min"), [3, 2, 1],
                  data=regression_data, make_model=make_model)
+
+
+def classification_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 4)).astype("float32")
+    y = (x[:, :1] + 0.5 * rng.normal(size=(96, 1)) > 0).astype("float32")
+    return x, y
+
+
+def fit_classifier(callback, metrics, epochs=8):
+    keras.utils.set_random_seed(0)
+    x, y = classification_data()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.SGD(0.3), loss="binary_crossentropy", metrics=metrics)
+    history = model.fit(x, y, validation_split=0.25, epochs=epochs, verbose=0,
+                        shuffle=False, callbacks=[callback])
+    return model, history.history
+
+
+@pytest.mark.parametrize("monitor", ["val_accuracy", "accuracy", "val_auc", "val_loss",
+                                     "val_f1_score"])
+def test_auto_mode_takes_the_metric_direction_like_keras(monitor, flat_weights):
+    """Accuracy and AUC are maximized, losses minimized; F1 averaged to a scalar."""
+    results = []
+    for cls in (keras.callbacks.EarlyStopping, EarlyStopping):
+        callback = cls(monitor=monitor, patience=1, restore_best_weights=True)
+        metrics = ["accuracy", keras.metrics.AUC(name="auc"),
+                   keras.metrics.F1Score(average="macro", threshold=0.5)]
+        model, history = fit_classifier(callback, metrics)
+        results.append((len(history["loss"]), callback.stopped_epoch, callback.best_epoch,
+                        callback.monitor_op, flat_weights(model)))
+    assert results[0][:4] == results[1][:4]
+    np.testing.assert_array_equal(results[0][4], results[1][4])
+
+
+def spread(y_true, y_pred):
+    """A metric with no direction Keras could infer."""
+    return keras.ops.std(y_pred)
+
+
+def test_a_monitor_of_unknown_direction_fails_like_keras():
+    errors = []
+    for cls in (keras.callbacks.EarlyStopping, EarlyStopping):
+        with pytest.raises(ValueError) as error:
+            fit_classifier(cls(monitor="val_spread", patience=1), [spread])
+        errors.append(str(error.value).replace("EarlyStopping", "X"))
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("ours, parent", SUBCLASSES)
+def test_a_missing_monitor_warns_and_never_acts_like_keras(ours, parent):
+    outcomes = []
+    for cls in (parent, ours):
+        with pytest.warns(UserWarning, match="val_nothing") as warned:
+            model, history = fit_classifier(cls(monitor="val_nothing", mode="min", patience=0),
+                                            ["accuracy"], epochs=3)
+        outcomes.append((len(history["loss"]), history.get("learning_rate"),
+                         sum("val_nothing" in str(w.message) for w in warned)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 3
+
+
+def test_verbose_messages_match_keras(capsys, regression_data, make_model):
+    printed = []
+    for cls in (keras.callbacks.EarlyStopping, EarlyStopping):
+        callback = cls(monitor="score", mode="min", patience=1, verbose=1,
+                       restore_best_weights=True)
+        fit_with(callback, [5, 4, 4.5, 4.6, 3], data=regression_data, make_model=make_model)
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1] and "early stopping" in printed[0]
+
+
+def test_reduce_lr_on_plateau_matches_keras_on_real_logs_and_across_fits():
+    outcomes = []
+    for cls in (keras.callbacks.ReduceLROnPlateau, ReduceLROnPlateau):
+        callback = cls(monitor="val_loss", factor=0.5, patience=1, min_delta=0.05)
+        runs = []
+        for _ in range(2):  # Reused: a new model and fit each time.
+            _, history = fit_classifier(callback, ["accuracy"], epochs=6)
+            runs.append((history["learning_rate"], callback.wait, callback.cooldown_counter,
+                         callback.best))
+        outcomes.append(runs)
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0][0][-1] < outcomes[0][0][0][0]  # The rate was reduced.

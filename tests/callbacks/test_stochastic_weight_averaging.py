@@ -47,3 +47,34 @@ def test_recomputes_batchnorm_statistics(regression_data, make_model):
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="Received: start_epoch=-1"):
         StochasticWeightAveraging(start_epoch=-1)
+
+
+def test_state_carries_the_running_average_across_a_resume(regression_data, make_model):
+    x, y = regression_data
+    whole = StochasticWeightAveraging(start_epoch=1)
+    model = make_model()
+    recorder = RecordWeights()
+    model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[recorder, whole])
+
+    first = StochasticWeightAveraging(start_epoch=1)
+    resumed = make_model()
+    resumed.set_weights(recorder.weights[0])  # As after epoch 1 ...
+    first.set_state({"averaged_epochs": 0, "average": None})
+    first.on_train_begin()
+    for weights in recorder.weights[1:3]:  # ... then epochs 2 and 3 averaged, saved.
+        resumed.set_weights(weights)
+        first.set_model(resumed)
+        first.on_epoch_end(1)
+    state = first.get_state()
+    assert state["averaged_epochs"] == 2
+
+    second = StochasticWeightAveraging(start_epoch=1)
+    second.set_state(state)
+    second.set_model(resumed)
+    second.on_train_begin()  # fit() resets; the restored state survives it.
+    resumed.set_weights(recorder.weights[3])
+    second.on_epoch_end(3)
+    second.on_train_end()
+    assert second.averaged_epochs == 3
+    for mine, theirs in zip(resumed.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-7)

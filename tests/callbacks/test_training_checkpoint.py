@@ -14,6 +14,7 @@ from keras import ops
 
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.callbacks import OneCycle
+from keras_recipes.callbacks import StochasticWeightAveraging
 from keras_recipes.callbacks import TrainingCheckpoint
 
 EPOCHS = 8
@@ -163,3 +164,102 @@ def test_callbacks_must_match(regression_data, make_model, tmp_path):
 def test_rejects_callbacks_without_state(tmp_path):
     with pytest.raises(ValueError, match="Received: CSVLogger"):
         TrainingCheckpoint(tmp_path, callbacks=[keras.callbacks.CSVLogger("x.csv")])
+
+
+# Exact resume in one process: a "kill" is an exception out of `fit()`, and
+# the resumed run reseeds and rebuilds everything, as a new process would.
+
+SCORES = [5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 3.8, 3.9]  # Best after epoch 3, stop after 5.
+
+
+class Killed(Exception):
+    pass
+
+
+class KillAfter(keras.callbacks.Callback):
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epochs:
+            raise Killed
+
+
+class Score(keras.callbacks.Callback):
+    """A scripted monitored value, so early stopping stops where planned."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["score"] = SCORES[epoch]
+
+
+def train(directory, data, kill_after=None):
+    """Seeds, builds and fits a dropout model; resumes from `directory`."""
+    x, y = data
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dropout(0.3),
+        keras.layers.Dense(1),
+    ])
+    model.compile(keras.optimizers.Adam(0.01), loss="mse")
+    early_stopping = EarlyStopping(monitor="score", mode="min", patience=2,
+                                   restore_best_weights=True)
+    swa = StochasticWeightAveraging(start_epoch=1)
+    checkpoint = TrainingCheckpoint(directory, callbacks=[early_stopping, swa])
+    initial_epoch = checkpoint.restore(model)
+    callbacks = [Score(), early_stopping, swa, checkpoint]
+    if kill_after is not None:
+        callbacks.append(KillAfter(kill_after))
+    history = model.fit(x, y, batch_size=8, epochs=len(SCORES), shuffle=True,
+                        initial_epoch=initial_epoch, verbose=0, callbacks=callbacks)
+    return model, history.history, early_stopping
+
+
+def test_a_resumed_fit_ends_bit_equal_to_an_uninterrupted_one(regression_data,
+                                                              flat_weights, tmp_path):
+    """Shuffling, dropout masks, early stopping's best weights, SWA's average."""
+    whole, whole_history, whole_stopping = train(tmp_path / "whole", regression_data)
+    assert len(whole_history["loss"]) == 5 and whole_stopping.best_epoch == 2
+
+    with pytest.raises(Killed):
+        train(tmp_path / "killed", regression_data, kill_after=3)
+    resumed, history, early_stopping = train(tmp_path / "killed", regression_data)
+    assert len(history["loss"]) == 2  # Epochs 4 and 5.
+    np.testing.assert_array_equal(history["loss"], whole_history["loss"][3:])
+    np.testing.assert_array_equal(flat_weights(resumed), flat_weights(whole))
+    assert early_stopping.stopped_epoch == whole_stopping.stopped_epoch == 4
+    for mine, theirs in zip(early_stopping.best_weights, whole_stopping.best_weights):
+        np.testing.assert_array_equal(mine, theirs)
+    assert sorted(os.listdir(tmp_path / "killed")) == [
+        "arrays-0005.npz", "model-0005.keras", "state.json"]
+
+
+def test_a_run_resumed_after_it_stopped_trains_no_further_epoch(
+        regression_data, flat_weights, tmp_path):
+    whole, _, _ = train(tmp_path, regression_data)
+    with open(tmp_path / "state.json") as file:
+        assert json.load(file)["stopped"] is True
+    resumed, history, _ = train(tmp_path, regression_data)
+    assert history == {}
+    np.testing.assert_array_equal(flat_weights(resumed), flat_weights(whole))
+    assert resumed._initial_epoch is None  # The next fit() starts where asked.
+
+
+def test_dropout_seed_states_are_restored(tmp_path):
+    """A `.keras` file does not hold them; the checkpoint does."""
+    keras.utils.set_random_seed(0)
+    x = np.ones((8, 4), "float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5),
+                              keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(x, x[:, :1], epochs=3, verbose=0,
+              callbacks=[TrainingCheckpoint(tmp_path)])
+    state = model.layers[0].seed_generator.state
+    fresh = keras.models.clone_model(model)
+    fresh.compile("sgd", "mse")
+    TrainingCheckpoint(tmp_path).restore(fresh)
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(fresh.layers[0].seed_generator.state),
+        ops.convert_to_numpy(state))

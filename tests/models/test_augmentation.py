@@ -54,6 +54,7 @@ def test_rand_augment_keeps_range():
     assert output.min() >= 0 and output.max() <= 1
 
 
+@pytest.mark.tensorflow_only  # A tf.data map runs TensorFlow ops.
 @pytest.mark.parametrize("method", ["mixup", "cutmix"])
 def test_label_mixing_gives_soft_labels_in_tf_data(method):
     mix = build_label_mixing(num_classes=3, method=method, strength=0.5, seed=0)

@@ -50,6 +50,7 @@ def tabular_members(dataset, count=3, epochs=2):
     return members
 
 
+@pytest.mark.tensorflow_only  # Its members read text columns (TensorFlow string tensors).
 def test_average_of_tabular_members_with_text_saves_reloads_and_predicts_the_mean(
         text_dataset, tmp_path):
     members = tabular_members(text_dataset)
@@ -131,6 +132,7 @@ def test_bootstrap_keeps_class_counts_and_bagging_trains_on_resamples():
     assert [s for _, s in seen] == [5, 6, 7] and all(unique < 40 for unique, _ in seen)
 
 
+@pytest.mark.tensorflow_only  # Its members read text columns (TensorFlow string tensors).
 def test_stacking_learns_from_out_of_fold_probabilities(text_dataset):
     def train(units):
         def fit(x, y, seed):

@@ -12,6 +12,7 @@ from keras_recipes.models import task_metrics
 SMALL = {
     "cnn": ((8, 8, 1), {"filters": 4, "batch_norm": True, "dropout": 0.1}),
     "mlp": ((6,), {"units": 4}),
+    "residual_mlp": ((6,), {"units": 4, "blocks": 2}),
     "resnet": ((8, 8, 3), {"filters": 4, "depth": 2, "blocks_per_stage": 1}),
     "rnn": ((5, 2), {"units": 4, "cell": "gru"}),
     "transfer": ((8, 8, 1), {}),

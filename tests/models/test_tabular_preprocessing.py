@@ -36,6 +36,7 @@ def test_missing_numeric_without_impute_is_refused():
         build_tabular_preprocessing(x)
 
 
+@pytest.mark.tensorflow_only  # String columns are TensorFlow string tensors.
 def test_categorical_vocabulary_and_missing_values():
     x = {"city": np.array([["b"], ["a"], ["b"], [""], [None]], dtype=object)}
     model = build_tabular_preprocessing(x)
@@ -74,6 +75,7 @@ def test_non_numeric_array_is_a_type_error():
         build_tabular_preprocessing(np.array([["a", "b"]], dtype=object))
 
 
+@pytest.mark.tensorflow_only  # String columns are TensorFlow string tensors.
 def test_nan_and_strings_round_trip_through_keras_file(tmp_path):
     numeric = numeric_data()
     numeric[[0, 3], [1, 2]] = np.nan
@@ -119,6 +121,7 @@ def test_large_values_survive_mixed_precision():
     assert output.dtype == np.float32 and np.all(np.isfinite(output))
 
 
+@pytest.mark.tensorflow_only  # String columns are TensorFlow string tensors.
 def test_string_tensor_categories_are_encoded_not_unknown():
     import tensorflow as tf
 

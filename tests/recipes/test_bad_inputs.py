@@ -10,14 +10,18 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
 
 from keras_recipes.recipes import cross_validation
+from keras_recipes.recipes import image_augmentation
 from keras_recipes.recipes import regression
 from keras_recipes.recipes import tabular_classification
+from keras_recipes.recipes import transfer_learning
 from keras_recipes.recipes.common import cli
 from keras_recipes.recipes.common.runs import MARKER
 
@@ -51,11 +55,11 @@ def make_files(root):
     data.loc[5, "a"] = "?"
     write_csv(root / "stray.csv", data)
     data = frame()
-    data.insert(0, "id", range(1000, 1000 + ROWS))
+    data.insert(0, "id", range(1, ROWS + 1))
     write_csv(root / "id.csv", data)
     data = frame()
     data.insert(0, "Unnamed: 0", np.arange(ROWS)[::-1])  # an index of a sorted frame
-    data.insert(1, "Unnamed: 1", np.arange(ROWS))
+    data.insert(1, "Unnamed: 1", np.arange(ROWS) * 3)  # A filtered frame's index.
     write_csv(root / "two_indexes.csv", data)
     rows = "".join(f"{i},{i * 2 % 7},{i % 5},{'xy'[i % 2]}\n" for i in range(ROWS))
     (root / "duplicate.csv").write_text("a,b,a,label\n" + rows)
@@ -87,6 +91,22 @@ def make_files(root):
     foreign.mkdir()
     (foreign / "config.json").write_text('{"mine": 1}')
     (foreign / "history.csv").write_text("epoch,loss\n1,0.5\n")
+    for folder, bad_name, bad_bytes in (
+            ("not_an_image", "notes.png", b"not an image"),
+            ("truncated_image", "cut.png", None)):
+        rng = np.random.default_rng(0)
+        for label in ("cats", "dogs"):
+            (root / folder / label).mkdir(parents=True)
+            for i in range(3):
+                keras.utils.save_img(root / folder / label / f"{i}.png",
+                                     rng.integers(0, 256, (8, 8, 3)).astype("uint8"),
+                                     scale=False)
+        whole = (root / folder / "dogs" / "0.png").read_bytes()
+        (root / folder / "dogs" / bad_name).write_bytes(bad_bytes or whole[:len(whole) // 2])
+    (root / "one_class" / "cats").mkdir(parents=True)
+    keras.utils.save_img(root / "one_class" / "cats" / "0.png", np.zeros((8, 8, 3), "uint8"))
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]).save_weights(
+        root / "wrong.weights.h5")
     other = root / "other_recipe_run"
     other.mkdir()
     (other / MARKER).write_text('{"recipe": "regression"}')
@@ -148,6 +168,25 @@ CASES = {
     "text ID column": (TC, [*CSV, "text_id.csv"], ["'city'", "--drop"]),
     "--csv without --target": (TC, ["--csv", "good.csv"], ["--target"]),
     "unknown --encoding": (TC, [*CSV, "good.csv", "--encoding", "klingon"], ["'encoding'"]),
+    # Images and weights files.
+    "a file that is not an image": (
+        image_augmentation, ["--smoke", "--images", "not_an_image"],
+        ["notes.png", "cannot identify image file", "remove"]),
+    "a truncated image": (
+        image_augmentation, ["--smoke", "--images", "truncated_image"],
+        ["cut.png", "truncated"]),
+    "an image folder with one class": (
+        image_augmentation, ["--smoke", "--images", "one_class"],
+        ["'one_class'", "single class", "'cats'"]),
+    "a missing image folder": (
+        image_augmentation, ["--smoke", "--images", "nowhere"], ["'nowhere'", "does not exist"]),
+    "weights of another model": (
+        transfer_learning, ["--smoke", "--backbone", "mobilenet_v3_small", "--weights",
+                            "wrong.weights.h5"],
+        ["'wrong.weights.h5'", "mobilenet_v3_small", "could not be loaded"]),
+    "weights to download": (
+        transfer_learning, ["--smoke", "--backbone", "mobilenet_v3_small", "--weights",
+                            "imagenet"], ["'weights'", "downloads nothing"]),
     # Numeric flags, before anything runs.
     "--batch-size 0": (TC, ["--batch-size", "0"], ["'batch_size'", "Got 0"]),
     "--epochs 0": (TC, ["--epochs", "0"], ["'epochs'", "Got 0"]),
@@ -208,8 +247,11 @@ def test_bad_input_is_refused_by_name_and_touches_nothing(case, workdir, monkeyp
     recipe, argv, words = CASES[case]
     monkeypatch.chdir(workdir)
     before = snapshot(workdir)
-    status = run_cli(recipe, argv)
+    with warnings.catch_warnings(record=True) as warned:  # A user would see them.
+        warnings.simplefilter("always")
+        status = run_cli(recipe, argv)
     captured = capsys.readouterr()
+    assert not warned, [str(warning.message)[:200] for warning in warned]
     assert status == 2, captured.err
     assert "Traceback" not in captured.err + captured.out
     lines = [line for line in captured.err.splitlines() if line.strip()]
@@ -246,6 +288,32 @@ def test_a_leading_row_index_column_is_dropped_with_a_notice(tmp_path, capsys):
         capsys.readouterr().out
     assert json.loads((out / "metrics.json").read_text())["diverged"] is False
     assert "row numbers" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("values", [
+    np.repeat(np.arange(2000, 2012), ROWS // 12),  # Sorted, repeated years.
+    np.arange(1990, 1990 + ROWS),  # Sorted, unique, but not the row numbers.
+    np.arange(ROWS) * 2 + 1,  # Unique and monotonic, not consecutive.
+])
+def test_a_sorted_numeric_column_is_a_feature_not_a_row_index(tmp_path, values):
+    from keras_recipes.recipes.common.csv_data import load_csv
+
+    data = frame()
+    data.insert(0, "year", values)
+    data.to_csv(tmp_path / "years.csv", index=False)
+    assert "year" in load_csv(str(tmp_path / "years.csv"), "label").feature_names
+
+
+@pytest.mark.parametrize("values", [np.arange(ROWS), np.arange(1, ROWS + 1),
+                                    np.arange(ROWS)[::-1]])
+def test_a_named_column_of_the_row_numbers_is_refused(tmp_path, values):
+    from keras_recipes.recipes.common.csv_data import load_csv
+
+    data = frame()
+    data.insert(1, "row", values)
+    data.to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(ValueError, match="Column 'row' .* holds the row numbers"):
+        load_csv(str(tmp_path / "rows.csv"), "label")
 
 
 def test_a_semicolon_file_is_read_with_a_notice(tmp_path, capsys):
