@@ -70,6 +70,7 @@ from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
+from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
@@ -123,7 +124,8 @@ class Config(ComparisonConfig, TabularDataConfig):
     units: int = option(32, "Width of each hidden layer.", check=check_integer)
     depth: int = option(2, "Number of hidden layers.", check=check_integer)
     optimizer: str = option("adam", "Optimizer held fixed for every arm (see "
-                                    "keras_recipes.tuning.list_optimizers()).")
+                                    "keras_recipes.tuning.list_optimizers()).",
+                            check=lambda name, value: check_optimizer_name(value, name))
     learning_rate: float = option(1e-3, "Learning rate held fixed for every arm.",
                                   check=check_positive)
     batch_size: int = option(32, "Mini-batch size (of the full training set).",

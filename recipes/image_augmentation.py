@@ -80,6 +80,7 @@ from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
 from keras_recipes.tuning import TrainingRun
+from keras_recipes.tuning import compile_for_training
 from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
 from keras_recipes.tuning import shard_for_process
@@ -187,8 +188,6 @@ def build_model(config, dataset, augmented, seed):
     model = create_model("cnn", dataset.image_shape, dataset.task, dataset.num_classes,
                          filters=config.filters,
                          augmentation=augmentation(config, seed) if augmented else None)
-    model.compile(optimizer=create_optimizer("adam", learning_rate=config.learning_rate),
-                  loss=task_loss(dataset.task), metrics=task_metrics(dataset.task))
     return model
 
 
@@ -216,17 +215,22 @@ def build_model(config, dataset, augmented, seed):
 # %%
 def arm(config, dataset, augmented):
     def train(seed):
-        model = build_model(config, dataset, augmented, seed)
         stopping = EarlyStopping(monitor="val_accuracy", mode="max",
                                  patience=config.patience, restore_best_weights=True)
         started = time.perf_counter()
         data, batch_size, validation_batch_size = shard_for_process(
             dataset, config.batch_size, 256)  # This process's rows under --distribute.
+        callbacks = [ElapsedTime(), stopping]
+        model = compile_for_training(
+            build_model(config, dataset, augmented, seed),
+            create_optimizer("adam", learning_rate=config.learning_rate),
+            data.x_train, data.y_train, batch_size, callbacks,
+            loss=task_loss(dataset.task), metrics=task_metrics(dataset.task))
         history = model.fit(
             data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=config.epochs, batch_size=batch_size,
             validation_batch_size=validation_batch_size,
-            callbacks=[ElapsedTime(), stopping], verbose=1 if config.verbose == 2 else 0,
+            callbacks=callbacks, verbose=1 if config.verbose == 2 else 0,
         ).history
         return TrainingRun("adam", config.learning_rate, config.batch_size, history,
                            time.perf_counter() - started,

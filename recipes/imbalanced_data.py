@@ -28,7 +28,9 @@
 # and **F1** at the arm's decision threshold; plus ROC AUC, the log loss and
 # the Brier score (is the predicted probability still a probability?).
 # Every arm is trained on the same seeds and compared with plain
-# cross-entropy at threshold 0.5, paired seed by seed.
+# cross-entropy at threshold 0.5, paired seed by seed; `plain_long`, plain
+# training for as many weight updates as oversampling makes, tells
+# "oversampling helps" from "more training helps".
 #
 # Run it with `keras-recipes run imbalanced_data` (`--minority-fraction
 # 0.01` for a rarer class, `--dataset breast_cancer` to make a bundled set
@@ -65,6 +67,7 @@ from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
+from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
@@ -110,7 +113,8 @@ class Config(ComparisonConfig, TabularDataConfig):
     units: int = option(32, "Width of each hidden layer.", check=check_integer)
     depth: int = option(2, "Number of hidden layers.", check=check_integer)
     optimizer: str = option("adam", "Optimizer of every arm (see "
-                                    "keras_recipes.tuning.list_optimizers()).")
+                                    "keras_recipes.tuning.list_optimizers()).",
+                            check=lambda name, value: check_optimizer_name(value, name))
     learning_rate: float = option(1e-3, "Learning rate of every arm.", check=check_positive)
     batch_size: int = option(64, "Mini-batch size.", check=check_integer)
     epochs: int = option(15, "Epochs per run (oversampling's epochs hold more rows).",

@@ -69,6 +69,7 @@ from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
+from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.reliability import plot_reliability
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
@@ -135,7 +136,8 @@ class Config(ComparisonConfig, RecipeConfig):
     units: int = option(64, "Width of each hidden layer.", check=check_integer)
     depth: int = option(2, "Number of hidden layers.", check=check_integer)
     optimizer: str = option("adam", "Optimizer of every arm (see "
-                                    "keras_recipes.tuning.list_optimizers()).")
+                                    "keras_recipes.tuning.list_optimizers()).",
+                            check=lambda name, value: check_optimizer_name(value, name))
     learning_rate: float = option(1e-3, "Learning rate of every arm.", check=check_positive)
     batch_size: int = option(32, "Mini-batch size.", check=check_integer)
     epochs: int = option(20, "Epochs per run.", check=check_integer)

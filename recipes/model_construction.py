@@ -30,9 +30,9 @@
 #   gradient norms: per layer before the first update, and globally after
 #   every epoch (the library's `GradientNormMonitor`).
 #
-# (`build_resnet` in the library is a convolutional ResNet for images with
-# batch normalisation always available and no plain twin, so the residual
-# MLP builder was added for this comparison.)
+# (`build_resnet` in the library is a convolutional ResNet for images, with
+# batch normalisation on by default and no shortcut-free twin, so the
+# residual MLP builder `build_residual_mlp` was added for this comparison.)
 #
 # Run it with `keras-recipes run model_construction` (`--depths 1,2,4,8
 # --widths 32,128` for another grid, `--seeds 5`, `--blocks 12` for a deeper
@@ -182,7 +182,9 @@ def probe_batch(dataset, rows):
 # capacity is the only thing that changes. The residual comparison uses
 # `residual_mlp`: a dense stem, then `blocks` blocks of two dense layers
 # (ReLU, He initialisation), each block's input added to its output in the
-# residual arms; `plain` has the very same layers without the additions.
+# residual arms; `plain` has the very same layers without the additions,
+# and `residual_zero_init` starts the last layer of every block at zero
+# (`zero_init_residual=True`), so each block starts as the identity.
 
 # %%
 def build_model(dataset, builder, **options):

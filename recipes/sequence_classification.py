@@ -62,7 +62,7 @@ from keras_recipes.recipes.common.experiments import run_comparison
 from keras_recipes.recipes.common.experiments import total_train_seconds
 from keras_recipes.recipes.common.experiments import write_runs
 from keras_recipes.recipes.common.list_options import parse_names
-from keras_recipes.recipes.common.optimizer_runs import parse_optimizer_names
+from keras_recipes.recipes.common.optimizer_runs import check_optimizer_name
 from keras_recipes.recipes.common.report import Report
 from keras_recipes.recipes.common.run_context import run_main
 from keras_recipes.recipes.common.run_context import start_run
@@ -90,7 +90,7 @@ class Config(ComparisonConfig, RecipeConfig):
     mlp_depth: int = option(2, "Hidden layers of the MLP.", check=check_integer)
     optimizer: str = option("adam", "Optimizer name (see "
                             "keras_recipes.tuning.list_optimizers()).",
-                            check=lambda name, value: parse_optimizer_names(value, name))
+                            check=lambda name, value: check_optimizer_name(value, name))
     learning_rate: float = option(3e-3, "Learning rate of every arm.", check=check_positive)
     batch_size: int = option(32, "Mini-batch size.", check=check_integer)
     epochs: int = option(20, "Epochs per run.", check=check_integer)

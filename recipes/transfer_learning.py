@@ -97,6 +97,7 @@ from keras_recipes.tuning import create_optimizer
 from keras_recipes.tuning import history_diverged
 from keras_recipes.tuning import shard_arrays
 from keras_recipes.tuning import shard_for_process
+from keras_recipes.tuning import speed_options
 
 NAME = "transfer_learning"
 WEIGHTS_SUFFIXES = (".h5", ".hdf5", ".keras")
@@ -309,9 +310,9 @@ def pretrained_weights(config, context, source, seed):
     if not os.path.exists(path):
         keras.utils.set_random_seed(seed)
         model = build_cnn(config, len(SOURCE_CLASSES))
-        compile_model(model, config.learning_rate)
         started = time.perf_counter()
         x, y, batch_size = shard_arrays(source["x"], source["y"], 32)  # Under --distribute.
+        compile_model(model, config.learning_rate, len(y), batch_size)
         history = model.fit(x, y, batch_size=batch_size,
                             epochs=config.pretrain_epochs, verbose=0).history
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -325,9 +326,11 @@ def pretrained_weights(config, context, source, seed):
     return path
 
 
-def compile_model(model, learning_rate):
+def compile_model(model, learning_rate, rows, batch_size):
+    # Phases recompile one model with other trainable layers, so no reuse.
     model.compile(optimizer=create_optimizer("adam", learning_rate=learning_rate),
-                  loss=task_loss("multiclass"), metrics=task_metrics("multiclass"))
+                  loss=task_loss("multiclass"), metrics=task_metrics("multiclass"),
+                  **speed_options(rows, batch_size))
 
 
 def fresh_model(config, context, source, seed, pretrained):
@@ -348,7 +351,7 @@ def fit_phases(model, data, phases, batch_size):
     local, local_batch, _ = shard_for_process(data, batch_size)  # Under --distribute.
     for epochs, learning_rate, trainable, config in phases:
         set_body_trainable(model, trainable, config)
-        compile_model(model, learning_rate)
+        compile_model(model, learning_rate, len(local.y_train), local_batch)
         done = len(history.get("loss", []))
         phase = model.fit(local.x_train, local.y_train,
                           validation_data=(local.x_val, local.y_val),

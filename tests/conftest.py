@@ -6,11 +6,16 @@ is skipped on other backends.
 """
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+if os.environ["KERAS_BACKEND"] == "jax":  # One compile cache for the session's processes.
+    from keras_recipes.recipes.common.backends import use_jax_compilation_cache
+
+    use_jax_compilation_cache(os.path.join(tempfile.gettempdir(), "keras-recipes-tests-jax"))
 
 
 def pytest_collection_modifyitems(config, items):

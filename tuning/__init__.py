@@ -64,3 +64,10 @@ from keras_recipes.tuning.distributed import shard_arrays
 from keras_recipes.tuning.distributed import shard_for_process
 from keras_recipes.tuning.distributed import start_data_parallel
 from keras_recipes.tuning.distributed import stop_data_parallel
+from keras_recipes.tuning.distribution_shift import ShiftReport
+from keras_recipes.tuning.distribution_shift import check_shift
+from keras_recipes.tuning.domain_classifier import domain_classifier_test
+from keras_recipes.tuning.feature_shift import adjust_p_values
+from keras_recipes.tuning.feature_shift import feature_shift_tests
+from keras_recipes.tuning.feature_shift import population_stability_index
+from keras_recipes.tuning.output_shift import output_shift_test

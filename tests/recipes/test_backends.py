@@ -62,3 +62,15 @@ def test_python_m_with_a_clashing_flag_exits_2_naming_the_variable():
         capture_output=True, text=True, timeout=600)
     assert completed.returncode == 2
     assert f"KERAS_BACKEND={OTHER}" in completed.stderr.splitlines()[-1]
+
+
+def test_jax_runs_keep_compiled_programs_unless_told_otherwise(monkeypatch, tmp_path):
+    for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    backends.use_jax_compilation_cache()
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "keras-recipes" / "jax")
+    assert os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/mine")
+    backends.use_jax_compilation_cache()
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/mine"

@@ -101,6 +101,7 @@ def test_a_learning_curve_run_records_each_size_and_draws_the_curve(result):
     ({"train_fractions": "half"}, "'train_fractions' parameter"),
     ({"missing_fraction": 0.6}, r"'missing_fraction' parameter must be in \(0, 0.5\]"),
     ({"sections": "scaling,augmentation"}, "'sections' parameter.*augmentation"),
+    ({"optimizer": "adamax2"}, "'optimizer' parameter must be one of.*'adamax2'"),
 ])
 def test_bad_settings_are_refused_when_the_config_is_made(overrides, message):
     with pytest.raises(ValueError, match=message):

@@ -92,6 +92,7 @@ def test_a_regression_run_compares_the_losses_on_clean_and_damaged_targets(resul
     ({"classification_dataset": "diabetes"}, "'classification_dataset' parameter"),
     ({"regression_dataset": "digits"}, "'regression_dataset' parameter"),
     ({"sections": "ranking"}, "'sections' parameter.*ranking"),
+    ({"optimizer": "sgdd"}, "'optimizer' parameter must be one of.*'sgdd'"),
 ])
 def test_bad_settings_are_refused_when_the_config_is_made(overrides, message):
     with pytest.raises(ValueError, match=message):
