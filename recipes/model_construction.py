@@ -64,7 +64,6 @@ from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
 from keras_recipes.recipes.common.datasets import list_datasets
 from keras_recipes.recipes.common.datasets import load_dataset
-from keras_recipes.recipes.common.evaluation import prediction_measures
 from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
@@ -257,27 +256,13 @@ def sweep_measures(dataset):
     return evaluate
 
 
-def finite_test_measures(model, dataset):
-    """`test_measures`, with a diverged model scored as the uniform prediction.
-
-    A model whose weights went non-finite predicts NaN; it is scored as a
-    model that knows nothing (probability 1/C for every class: the accuracy
-    of always predicting the first class, log loss log C), so every seed
-    keeps a score and stays paired.
-    """
-    outputs = predict_all(model, dataset.x_test)
-    if not np.all(np.isfinite(outputs)):
-        outputs = np.full_like(outputs, 0.5 if outputs.shape[1] == 1 else 1 / outputs.shape[1])
-    return prediction_measures(dataset, outputs)
-
-
 def residual_measures(dataset, target):
     def evaluate(run):
         norms = run.initial_norms
         first, head = norms["stem"], norms["head"]
         curve = run.history.get("gradient_norm", [math.nan])
         reached = target.first_epoch(run.history)
-        return {**finite_test_measures(run.model, dataset),
+        return {**test_measures(run.model, dataset),
                 "epochs_to_target_or_budget": reached or len(run.history["loss"]) + 1,
                 "initial_stem_grad_norm": first, "initial_head_grad_norm": head,
                 "log10_initial_grad_ratio": math.log10(first / head) if first > 0 else -math.inf,

@@ -58,7 +58,7 @@ from keras_recipes.recipes.common.config import check_fraction
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
 from keras_recipes.recipes.common.config import option
-from keras_recipes.recipes.common.evaluation import prediction_measures
+from keras_recipes.recipes.common.evaluation import test_measures
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.experiments import add_comparison
 from keras_recipes.recipes.common.experiments import finish_comparison
@@ -76,7 +76,6 @@ from keras_recipes.tuning import Arm
 from keras_recipes.tuning import Experiment
 from keras_recipes.tuning import Target
 from keras_recipes.tuning import fit_with_optimizer
-from keras_recipes.tuning import predict_all
 from keras_recipes.tuning import format_interval
 
 NAME = "stability_tricks"
@@ -255,24 +254,10 @@ def penalty_arm(config, dataset, kind, strength):
     return Arm(name, train, {"penalty": kind or "none", "strength": strength})
 
 
-def finite_test_measures(model, dataset):
-    """`test_measures`, with a diverged model scored as the uniform prediction.
-
-    A model whose weights went non-finite predicts NaN; it is scored as a
-    model that knows nothing (probability 1/C for every class: the accuracy
-    of always predicting the first class, log loss log C), so every seed
-    keeps a score and stays paired.
-    """
-    outputs = predict_all(model, dataset.x_test)
-    if not np.all(np.isfinite(outputs)):
-        outputs = np.full_like(outputs, 0.5 if outputs.shape[1] == 1 else 1 / outputs.shape[1])
-    return prediction_measures(dataset, outputs)
-
-
 def stability_measures(dataset, target, epochs):
     def evaluate(run):
         reached = None if run.diverged else target.first_epoch(run.history)
-        return {**finite_test_measures(run.model, dataset),
+        return {**test_measures(run.model, dataset),
                 "epochs_to_target_or_budget": reached or epochs + 1,
                 "reached_target": float(reached is not None)}
     return evaluate
@@ -292,7 +277,7 @@ def clip_measures(dataset, target, epochs):
 def penalty_measures(dataset, near_zero):
     def evaluate(run):
         weights = np.abs(hidden_kernels(run.model))
-        return {**finite_test_measures(run.model, dataset),
+        return {**test_measures(run.model, dataset),
                 "near_zero_fraction": float(np.mean(weights < near_zero)),
                 "mean_abs_weight": float(weights.mean())}
     return evaluate

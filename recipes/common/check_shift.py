@@ -31,32 +31,6 @@ def default_out(csv_path):
     return f"{stem}-shift.json"
 
 
-def training_dataset(run_dir, schema):
-    """Rebuilds the run's train/validation/test split from its `config.json`.
-
-    Raises:
-        ValueError: If the training CSV is gone or its columns changed.
-    """
-    import types
-
-    from keras_recipes.recipes.common.model_schema import feature_columns
-    from keras_recipes.recipes.common.runs import read_json
-    from keras_recipes.recipes.common.tabular import load_tabular_data
-
-    config = dict(read_json(os.path.join(run_dir, "config.json"))["config"], verbose=0)
-    if config.get("csv") and not os.path.isfile(config["csv"]):
-        raise ValueError(
-            f"The run's training CSV '{config['csv']}' is not there any more, so the "
-            "training rows cannot be rebuilt to compare against; put it back (paths "
-            "relative to the folder the run was started from).")
-    task = "regression" if schema["task"] == "regression" else "classification"
-    dataset = load_tabular_data(types.SimpleNamespace(**config), task=task)
-    if [str(name) for name in dataset.feature_names] != feature_columns(schema):
-        raise ValueError(f"The training data of '{run_dir}' changed since the run: its "
-                         "columns differ from schema.json.")
-    return dataset
-
-
 def inputs_to_frame(inputs, schema):
     """Model inputs (a matrix, or the dict with text columns) as raw feature columns."""
     import numpy as np
@@ -101,6 +75,7 @@ def check_csv(run_dir, csv_path, out=None, alpha=0.05, permutations=100, seed=0)
     report.shifted_features
     ```
     """
+    from keras_recipes.recipes.common.model_schema import rebuild_dataset
     from keras_recipes.recipes.common.predict import _check_out
     from keras_recipes.recipes.common.predict import check_run
     from keras_recipes.recipes.common.predict import frame_to_inputs
@@ -115,7 +90,8 @@ def check_csv(run_dir, csv_path, out=None, alpha=0.05, permutations=100, seed=0)
     schema = check_run(run_dir)
     frame = read_rows(csv_path, schema, run_dir=f"the run '{run_dir}'")
     new_inputs = frame_to_inputs(frame, schema, name=os.path.basename(csv_path))
-    dataset = training_dataset(run_dir, schema)
+    dataset = rebuild_dataset(
+        run_dir, schema, "the training rows cannot be rebuilt to compare against")
 
     import keras  # Loading Keras takes seconds; the checks above do not need it.
 

@@ -26,13 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 import warnings
 
 import numpy as np
 
 from keras_recipes.recipes.common.predict import check_run
-from keras_recipes.recipes.common.runs import read_json
 from keras_recipes.recipes.common.runs import write_json
 from keras_recipes.recipes.common.runs import write_text
 
@@ -94,21 +92,10 @@ def test_split_inputs(run_dir, schema, rows=None):
     Raises:
         ValueError: If the training CSV is gone or no longer matches.
     """
-    from keras_recipes.recipes.common.model_schema import feature_columns
-    from keras_recipes.recipes.common.tabular import load_tabular_data
+    from keras_recipes.recipes.common.model_schema import rebuild_dataset
 
-    recorded = read_json(os.path.join(run_dir, "config.json"))
-    config = dict(recorded["config"], verbose=0)
-    if config.get("csv") and not os.path.isfile(config["csv"]):
-        raise ValueError(
-            f"The run's training CSV '{config['csv']}' is not there any more, so its "
-            "test split cannot be rebuilt to check the export; put it back (paths "
-            "relative to the folder the run was started from).")
-    task = "regression" if schema["task"] == "regression" else "classification"
-    dataset = load_tabular_data(types.SimpleNamespace(**config), task=task)
-    if [str(n) for n in dataset.feature_names] != feature_columns(schema):
-        raise ValueError(f"The training data of '{run_dir}' changed since the run: its "
-                         "columns differ from schema.json.")
+    dataset = rebuild_dataset(run_dir, schema,
+                              "its test split cannot be rebuilt to check the export")
     x = dataset.x_test
     feeds = dict(x) if isinstance(x, dict) else {"numeric": x}
     feeds = {name: np.asarray(value) for name, value in feeds.items()}

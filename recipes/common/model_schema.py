@@ -79,3 +79,37 @@ def feature_columns(schema):
     """The CSV columns the model reads, numeric first (the training order)."""
     return list(schema["numeric_columns"]) + [
         entry["column"] for entry in schema["categorical_columns"]]
+
+
+def rebuild_dataset(run_dir, schema, rebuilt_for):
+    """Rebuilds a tabular run's train/validation/test split from its `config.json`.
+
+    Args:
+        run_dir: The run directory.
+        schema: Its `schema.json` contents.
+        rebuilt_for: What the split is needed for, as the error says it,
+            e.g. "its test split cannot be rebuilt to check the export".
+
+    Returns:
+        The `Dataset`.
+
+    Raises:
+        ValueError: If the training CSV is gone or its columns changed.
+    """
+    import types
+
+    from keras_recipes.recipes.common.tabular import load_tabular_data
+
+    config = dict(read_json(os.path.join(run_dir, "config.json"))["config"], verbose=0)
+    if config.get("csv") and not os.path.isfile(config["csv"]):
+        raise ValueError(
+            f"The run's training CSV '{config['csv']}' is not there any more, so "
+            f"{rebuilt_for}; put it back (paths relative to the folder the run was "
+            "started from).")
+    task = "regression" if schema["task"] == "regression" else "classification"
+    dataset = load_tabular_data(types.SimpleNamespace(**config), task=task)
+    if [str(name) for name in dataset.feature_names] != feature_columns(schema):
+        raise ValueError(f"The training data of '{run_dir}' changed since the run: its "
+                         "columns differ from schema.json.")
+    return dataset
+
