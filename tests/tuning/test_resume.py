@@ -15,26 +15,37 @@ from keras_recipes.tuning import TabularHyperModel
 from keras_recipes.tuning import run_sweep
 
 SWEEP = textwrap.dedent("""
+    import time
     import numpy as np
     from keras_recipes.tuning import SearchSpace, TabularHyperModel, run_sweep
+
+    class StallsInSecondTrial(TabularHyperModel):
+        # Hangs in its second fit, so the kill lands mid-trial on any backend.
+        fits = 0
+
+        def fit(self, hp, model, *args, **kwargs):
+            StallsInSecondTrial.fits += 1
+            if StallsInSecondTrial.fits == 2:
+                time.sleep(600)
+            return super().fit(hp, model, *args, **kwargs)
 
     def data():
         rng = np.random.default_rng(0)
         x = rng.normal(size=(48, 3)).astype("float32")
         return x, (x[:, 0] > 0).astype("int64")
 
-    def sweep(directory, resume=False, progress=print):
+    def sweep(directory, resume=False, progress=print, hypermodel=TabularHyperModel):
         x, y = data()
         space = SearchSpace(optimizers=["adam", "sgd"],
-                            fixed={"epochs": 40, "units": 4, "batch_size": 8})
-        return run_sweep(TabularHyperModel(x[:36], task="binary", space=space),
+                            fixed={"epochs": 5, "units": 4, "batch_size": 8})
+        return run_sweep(hypermodel(x[:36], task="binary", space=space),
                          x[:36], y[:36], (x[36:], y[36:]), tuner="random",
                          max_trials=4, objective="val_accuracy",
                          directory=directory, resume=resume, progress=progress)
 
     if __name__ == "__main__":
         import sys
-        sweep(sys.argv[1])
+        sweep(sys.argv[1], hypermodel=StallsInSecondTrial)
 """)
 
 
