@@ -26,7 +26,7 @@ test: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --durations=10 $(JAX_TESTS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m keras_recipes.recipes.common.notebooks
+	$(BIN)/python -m keras_recipes.recipes.common.notebooks $(NAMES)
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -124,6 +124,14 @@ class Config(ComparisonConfig, ImageDataConfig):
         "epsilons": "0,0.1,0.3"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -139,6 +147,11 @@ class Config(ComparisonConfig, ImageDataConfig):
 def load_data(config):
     return load_image_data(config.dataset, config.images, config.image_size,
                            config.train_size, seed=config.seed)
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -171,6 +184,10 @@ def training_model(config, dataset, arm, seed):
         return model
     return AdversarialTraining(model, attack=arm, epsilon=config.epsilon,
                                steps=config.train_steps, seed=seed)
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data).summary()
 
 
 # %% [markdown]
@@ -359,6 +376,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["most_robust_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -419,13 +441,6 @@ def main(argv=None):
 # seeds can detect, FGSM with a random start gets most of PGD training's
 # gain, and no defence here survives attacks three times the size it was
 # trained for.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

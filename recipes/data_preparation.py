@@ -147,6 +147,14 @@ class Config(ComparisonConfig, TabularDataConfig):
         "seeds": 2, "epochs": 2, "units": 8, "depth": 1, "sections": "scaling"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -232,6 +240,11 @@ def subset_rows(dataset, fraction):
     return rows
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -279,6 +292,10 @@ def preparation_arm(config, name, data, preparation, settings, batch_size=None):
         run.dataset = dataset
         return run
     return Arm(name, train, settings)
+
+
+# %% tags=["active-ipynb"]
+# network(config, data, prepared(config)(data)).summary()
 
 
 # %% [markdown]
@@ -480,6 +497,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -577,13 +599,6 @@ def main(argv=None):
 #   a model gets matters as much as how it is trained.
 # - LogisticRegression on the full split scored 0.965, above every MLP
 #   arm: the MLP buys nothing on 397 rows of breast_cancer.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

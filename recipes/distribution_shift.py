@@ -128,6 +128,14 @@ class Config(ComparisonConfig, RecipeConfig):
         "label_sizes": "0,0.6", "permutations": 9, "folds": 3}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -146,6 +154,11 @@ def as_frame(x, dataset):
     return pd.DataFrame(np.asarray(x, "float64"), columns=dataset.feature_names)
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config, config.seed)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -158,6 +171,10 @@ def train_model(config, dataset):
         lambda: build_tabular_model(dataset, units=config.units, depth=config.depth),
         dataset, "adam", config.learning_rate, epochs=config.epochs,
         batch_size=config.batch_size)
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -335,6 +352,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -412,13 +434,6 @@ def main(argv=None):
 # lies below 0.25 sd (`--covariate-sizes 0,0.05,0.1,0.15,0.2,0.25`), and on
 # your data `keras-recipes check-shift RUN_DIR --csv new.csv` runs the same
 # checks.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -137,6 +137,14 @@ class Config(ComparisonConfig, TabularDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -152,6 +160,11 @@ class Config(ComparisonConfig, TabularDataConfig):
 # %%
 def load_data(config):
     return load_tabular_data(config, task="classification")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -265,6 +278,10 @@ def train_hgb(config, dataset, seed):
                                                    labels=list(range(dataset.num_classes))))]
         history[f"{prefix}accuracy"] = [float(np.mean(probabilities.argmax(1) == y))]
     return model, history, model.predict_proba(feature_matrix(dataset.x_test))
+
+
+# %% tags=["active-ipynb"]
+# build_mlp(config, data).summary()
 
 
 # %% [markdown]
@@ -475,6 +492,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["train_seconds", "best_arm"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -536,13 +558,6 @@ def main(argv=None):
 #   individually strong; a small tabular set where a linear model already
 #   wins is the hard case. `--dataset digits` (10 classes, 270 test rows)
 #   gives averaging more room.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -129,6 +129,14 @@ class Config(ComparisonConfig, DistributeConfig, ImageDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -160,6 +168,11 @@ def load_data(config):
                            config.train_size, seed=config.seed, eval_size=config.eval_size)
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -189,6 +202,10 @@ def build_model(config, dataset, augmented, seed):
                          filters=config.filters,
                          augmentation=augmentation(config, seed) if augmented else None)
     return model
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data, True, config.seed).summary()
 
 
 # %% [markdown]
@@ -330,6 +347,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["augmentation_gain", "augmentation_gain_p_value", "seeds_improved"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -394,13 +416,6 @@ def main(argv=None):
 #   colours, so 30 images can be told apart by colour alone; shifting,
 #   zooming and re-contrasting them leaves that shortcut intact.
 #   Augmentation adds the variation you choose, not the one your model needs.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -125,6 +125,14 @@ class Config(ComparisonConfig, TabularDataConfig):
         "methods": "plain,oversampling,threshold"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -194,6 +202,11 @@ def check_rare_rows(dataset, minimum=5):
         raise ValueError(
             f"The rare class has {counts} rows in the train/val/test splits; every split "
             f"needs at least {minimum} to be scored. Raise --minority-fraction or --rows.")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -270,6 +283,10 @@ def method_arm(config, context, dataset, method):
         return run
     return Arm(method, train, {"rows_per_epoch": balanced_rows(dataset)
                                if method == "oversampling" else len(dataset.y_train)})
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, impute=config.impute, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -397,6 +414,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -455,13 +477,6 @@ def main(argv=None):
 # - **Gradient boosting is the bar to clear.** HistGradientBoosting beats
 #   every MLP arm in ROC AUC (0.985) and matches the best F1 without any
 #   remedy; on tabular data like this, try it first.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

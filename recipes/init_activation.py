@@ -120,6 +120,14 @@ class Config(ComparisonConfig, TabularDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -140,6 +148,11 @@ def probe_batch(dataset, rows):
     return take_rows(dataset.x_train, indices), dataset.y_train[indices]
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -158,6 +171,10 @@ def build_model(config, dataset, activation, initializer):
     return build_tabular_model(
         dataset, impute=config.impute, units=config.units, depth=config.depth,
         activation=activation, kernel_initializer=initializer)
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data, *parse_activation_pairs(config.pairs)[0]).summary()
 
 
 # %% [markdown]
@@ -288,6 +305,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_pair", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -354,13 +376,6 @@ def main(argv=None):
 #   gradient of the lower layers is a millionth of the top's; this recipe
 #   does not measure why (the forward signal being squashed through ten
 #   sigmoids is a likely part of it).
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -156,6 +156,14 @@ class Config(ComparisonConfig, RecipeConfig):
                                  f"{getattr(self, name)!r} instead.")
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -213,6 +221,11 @@ def load_data(config):
             data["regression_outliers"] = add_outliers(clean, config.outlier_fraction,
                                                        config.outlier_scale, config.seed)
     return data
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -395,6 +408,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -462,13 +480,6 @@ def main(argv=None):
 #   resolved (5 of 5 seeds) but a fiftieth of the residual spread.
 #   MAE trained no worse in these 20 epochs, so robustness cost nothing on
 #   this set.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -168,6 +168,14 @@ class Config(ComparisonConfig, TabularDataConfig):
                 f"{self.min_learning_rate!r} and {self.max_learning_rate!r} instead.")
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -184,6 +192,11 @@ def load_data(config):
     return load_tabular_data(config, task="classification")
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -198,6 +211,10 @@ def model_builder(config, dataset):
         return build_tabular_model(dataset, impute=config.impute,
                                    units=config.units, depth=config.depth)
     return build
+
+
+# %% tags=["active-ipynb"]
+# model_builder(config, data)().summary()
 
 
 # %% [markdown]
@@ -425,6 +442,11 @@ def main(argv=None):
                     "within_tolerance", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -507,13 +529,6 @@ def main(argv=None):
 # No rule lands within 3x on every pair, so `--lr auto` takes the best one
 # and says which it used; `--rule minimum/10` checks it here on your data
 # (`--csv data.csv --target label`) before you rely on it.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

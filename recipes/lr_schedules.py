@@ -154,6 +154,14 @@ class Config(ComparisonConfig, TabularDataConfig):
                 f"Got {self.small_learning_rate!r} instead.")
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -170,6 +178,11 @@ class Config(ComparisonConfig, TabularDataConfig):
 # %%
 def load_data(config):
     return load_tabular_data(config, task="classification")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -210,6 +223,10 @@ def callbacks_for(name, config):
             monitor="val_loss", factor=config.plateau_factor,
             patience=config.plateau_patience, min_lr=config.learning_rate * 1e-4))
     return callbacks
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, impute=config.impute, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -364,6 +381,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_schedule", "fastest_schedule", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -444,13 +466,6 @@ def main(argv=None):
 # that makes a constant-rate run oscillate and still finish well. Find the
 # rate first (the `lr_finder` recipe), then decay it, and use five or more
 # seeds before ranking schedules.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -144,6 +144,14 @@ class Config(ComparisonConfig, RecipeConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -171,6 +179,11 @@ def probe_batch(dataset, rows):
     return take_rows(dataset.x_train, indices), dataset.y_train[indices]
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -190,6 +203,10 @@ def build_model(dataset, builder, **options):
     preprocessing = build_tabular_preprocessing(dataset.x_train)
     return create_model(builder, task=dataset.task, num_classes=dataset.num_classes,
                         preprocessing=preprocessing, **options)
+
+
+# %% tags=["active-ipynb"]
+# build_model(data[1], "residual_mlp", units=config.residual_units, blocks=config.blocks).summary()
 
 
 # %% [markdown]
@@ -412,6 +429,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -497,13 +519,6 @@ def main(argv=None):
 #   to 0.02 by epoch 10, a network that has fitted the probe), while the
 #   plain network's stayed between 2 and 6.5 (it was still learning), as
 #   the `residual_gradient_norm` figure shows.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -103,6 +103,14 @@ class Config(ComparisonConfig, TabularDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -116,6 +124,11 @@ class Config(ComparisonConfig, TabularDataConfig):
 # %%
 def load_data(config):
     return load_tabular_data(config, task="classification")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -137,6 +150,10 @@ def optimizer_arm(config, dataset, name, learning_rate, epochs, arm_name=None):
                                         units=config.units, depth=config.depth),
             dataset, name, learning_rate, epochs=epochs, batch_size=config.batch_size)
     return Arm(arm_name or name, train, {"optimizer": name, "learning_rate": learning_rate})
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, impute=config.impute, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -273,6 +290,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_optimizer", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -328,13 +350,6 @@ def main(argv=None):
 # The sources' advice holds, and this run shows why: tune the learning rate
 # before judging an optimizer, and use more than 3 seeds before believing a
 # difference of less than about 0.01 in accuracy (`--seeds 10`).
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

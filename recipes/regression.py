@@ -100,6 +100,14 @@ class Config(TunableConfig):
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -115,6 +123,11 @@ class Config(TunableConfig):
 # %%
 def load_data(config):
     return load_tabular_data(config, task="regression")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -147,6 +160,10 @@ def build_model(config, dataset):
         **speed_options(len(dataset.y_train), config.batch_size),
     )
     return model
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data).summary()
 
 
 # %% [markdown]
@@ -296,6 +313,11 @@ def main(argv=None):
     return result
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -331,13 +353,6 @@ def main(argv=None):
 # - The residual plot shows no funnel or curve worth modelling; the errors
 #   are large (MAE 42 on a 25-346 scale) because a year's disease progression
 #   is only partly predictable from these ten measurements.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -114,6 +114,14 @@ class Config(ComparisonConfig, TabularDataConfig):
                                              "depth": 1, "sources": "all,init,split,variant"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -127,6 +135,11 @@ class Config(ComparisonConfig, TabularDataConfig):
 def load_data(config, split_seed):
     return load_tabular_data(dataclasses.replace(config, seed=split_seed),
                              task="classification")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config, config.seed)
+# show_data(data)
 
 
 # %% [markdown]
@@ -172,6 +185,10 @@ def train_run(config, dataset, seeds, dropout):
                         callbacks=[ElapsedTime()], verbose=0).history
     return TrainingRun("adam", config.learning_rate, config.batch_size, history,
                        time.perf_counter() - started, None, history_diverged(history), model)
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, impute=config.impute, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -373,6 +390,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -453,13 +475,6 @@ def main(argv=None):
 # this size go unseen even paired; their "not resolved" rows mean exactly
 # that. These numbers hold for this model and data; rerun this recipe on
 # yours (`--csv`) before planning a comparison.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -101,6 +101,14 @@ class Config(ComparisonConfig, RecipeConfig):
                                              "arms": "gru,mlp"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -122,6 +130,11 @@ def load_data(config):
         **{f"x_{part}": values.astype("float32") for part, values in rows.items()})
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -141,6 +154,10 @@ def build_model(config, dataset, arm):
         return build_mlp(task=dataset.task, num_classes=dataset.num_classes,
                          preprocessing=flatten, units=config.units, depth=config.mlp_depth)
     return build_rnn(shape, dataset.task, dataset.num_classes, cell=arm, units=config.units)
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data, "lstm").summary()
 
 
 # %% [markdown]
@@ -251,6 +268,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -294,13 +316,6 @@ def main(argv=None):
 #   training accuracy 0.976): at the same learning rate and budget it is
 #   the slower learner, not the worse model, and a longer budget
 #   (`--epochs 40`) would narrow the gap.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

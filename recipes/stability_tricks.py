@@ -147,6 +147,14 @@ class Config(ComparisonConfig, TabularDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -165,6 +173,11 @@ def probe_batch(dataset, rows):
     """The first `rows` training rows and their labels."""
     indices = np.arange(min(rows, len(dataset.y_train)))
     return take_rows(dataset.x_train, indices), dataset.y_train[indices]
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -189,6 +202,10 @@ def hidden_kernels(model):
     kernels = [keras.ops.convert_to_numpy(layer.kernel).ravel() for layer in model.layers
                if layer.name.startswith("dense_")]
     return np.concatenate(kernels)
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data).summary()
 
 
 # %% [markdown]
@@ -500,6 +517,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_batch_norm_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -599,13 +621,6 @@ def main(argv=None):
 #   weights' influence for free. LogisticRegression scored 0.978 on the
 #   same split. DropConnect against dropout is not measured here (no
 #   DropConnect layer in the library yet).
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

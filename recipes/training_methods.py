@@ -134,6 +134,14 @@ class Config(ComparisonConfig, TabularDataConfig):
     }
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -146,6 +154,11 @@ class Config(ComparisonConfig, TabularDataConfig):
 # %%
 def load_data(config):
     return load_tabular_data(config, task="classification")
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -190,6 +203,10 @@ def method_arm(config, dataset, method, learning_rate, epochs, name=None):
     return Arm(name or method.name, train, {
         "optimizer": method.optimizer, "batch_size": method.batch_size,
         "learning_rate": learning_rate, "epoch_budget": epochs})
+
+
+# %% tags=["active-ipynb"]
+# build_tabular_model(data, impute=config.impute, units=config.units, depth=config.depth).summary()
 
 
 # %% [markdown]
@@ -332,6 +349,11 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_method", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
@@ -402,13 +424,6 @@ def main(argv=None):
 #
 # Every wall-clock difference here is unresolved at 3 seeds on a shared
 # machine; `--seeds 10` on idle cores would be the test of them.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -1,24 +1,36 @@
 """Generates `notebooks/NAME.ipynb` from each recipe file with jupytext.
 
 Notebooks are never edited by hand: `make notebooks` (this module) rewrites
-them, and the test suite fails when one differs from its recipe.
+the stale ones and executes them at smoke size, so the committed notebooks
+carry their outputs (printed steps, model summaries, the report with its
+figures). The test suite fails when a notebook's cells differ from its recipe.
 
     python -m keras_recipes.recipes.common.notebooks          # write stale ones
     python -m keras_recipes.recipes.common.notebooks --check  # list stale ones
+    python -m keras_recipes.recipes.common.notebooks NAME     # rewrite NAME
 """
 
 import argparse
 import os
+import re
 import sys
+import tempfile
 
 import jupytext
+import nbclient
 import nbformat
 
+from keras_recipes.recipes.common.backends import default_backend
 from keras_recipes.recipes.common.registry import RECIPES_DIR
 from keras_recipes.recipes.common.registry import list_recipes
 
 NOTEBOOKS_DIR = os.path.join(os.path.dirname(RECIPES_DIR), "notebooks")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+INJECTED = "injected-parameters"
+# TensorFlow's and XLA's C++ start-up lines (absl), written to stderr whatever
+# TF_CPP_MIN_LOG_LEVEL says: kept out of the committed notebooks.
+NATIVE_LOG = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl)")
+SMOKE_CELL = "# Outputs below are from a smoke-sized run (make notebooks).\nsmoke = True"
 
 
 def recipe_notebook(name):
@@ -28,29 +40,70 @@ def recipe_notebook(name):
     return notebook
 
 
-def notebook_text(name):
-    """Returns the `.ipynb` JSON text of a recipe's notebook."""
-    return jupytext.writes(recipe_notebook(name), fmt="ipynb")
-
-
 def notebook_path(name, directory=NOTEBOOKS_DIR):
     """Returns the path of a recipe's notebook."""
     return os.path.join(directory, f"{name}.ipynb")
 
 
-def write_notebooks(directory=NOTEBOOKS_DIR):
-    """Writes the notebooks that are missing or stale and returns their paths.
+def executed_notebook(name, work_dir, backend=None, timeout=600):
+    """Runs a recipe's notebook at smoke size in `work_dir` and returns it.
 
-    Up-to-date notebooks are left alone, so their cell ids do not churn.
+    A cell tagged `injected-parameters` (papermill's convention) after the
+    `parameters` cell sets `smoke = True`; the outputs stay in the cells.
+    `backend` sets the kernel's `KERAS_BACKEND` (default: inherited).
+
+    Raises:
+        ValueError: If the recipe has no cell tagged `parameters`.
+        nbclient.exceptions.CellExecutionError: If a cell fails.
+    """
+    notebook = recipe_notebook(name)
+    tagged = [i for i, cell in enumerate(notebook.cells)
+              if "parameters" in cell.metadata.get("tags", [])]
+    if not tagged:
+        raise ValueError(f"recipes/{name}.py has no cell tagged 'parameters'")
+    notebook.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(
+        SMOKE_CELL, metadata={"tags": [INJECTED]}))
+    environment = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
+    nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": work_dir}}).execute(env=environment)
+    return notebook
+
+
+def write_notebooks(names=None, directory=NOTEBOOKS_DIR, progress=print):
+    """Executes and writes the given (default: stale) notebooks; returns their paths.
+
+    They run on the backend the command line would pick (`default_backend`).
+    Up-to-date notebooks are left alone, so their outputs and cell ids do not
+    churn.
     """
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for name in stale_notebooks(directory):
+    for name in stale_notebooks(directory) if names is None else names:
+        progress(f"executing notebooks/{name}.ipynb at smoke size")
+        with tempfile.TemporaryDirectory() as work_dir:
+            notebook = executed_notebook(name, work_dir, backend=default_backend())
         path = notebook_path(name, directory)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(notebook_text(name))
+            nbformat.write(without_native_logs(notebook), handle)
         paths.append(path)
     return paths
+
+
+def without_native_logs(notebook):
+    """Drops TensorFlow's C++ log lines from the stderr outputs of `notebook`."""
+    for cell in notebook.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                lines = [line for line in output.text.splitlines(keepends=True)
+                         if not NATIVE_LOG.match(line)]
+                if not "".join(lines).strip():
+                    continue
+                output.text = "".join(lines)
+            kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+    return notebook
 
 
 def stale_notebooks(directory=NOTEBOOKS_DIR):
@@ -63,28 +116,34 @@ def stale_notebooks(directory=NOTEBOOKS_DIR):
             continue
         with open(path, encoding="utf-8") as handle:
             current = nbformat.read(handle, as_version=4)
-        expected = nbformat.reads(notebook_text(name), as_version=4)
-        if _cells(current) != _cells(expected):
+        if _cells(current) != _cells(recipe_notebook(name)):
             stale.append(name)
     return stale
 
 
 def _cells(notebook):
     return [(cell.cell_type, cell.source, cell.metadata.get("tags", []))
-            for cell in notebook.cells]
+            for cell in notebook.cells
+            if INJECTED not in cell.metadata.get("tags", [])]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="Recipes whose notebook to rewrite (default: the stale ones).")
     parser.add_argument("--check", action="store_true",
                         help="Only list stale notebooks; exit 1 if any.")
     arguments = parser.parse_args(argv)
+    unknown = sorted(set(arguments.names) - set(list_recipes()))
+    if unknown:
+        parser.error(f"unknown recipe(s) {', '.join(unknown)}; "
+                     f"choose from {', '.join(list_recipes())}")
     if arguments.check:
         stale = stale_notebooks()
         for name in stale:
             print(f"stale: notebooks/{name}.ipynb (run `make notebooks`)")
         return 1 if stale else 0
-    paths = write_notebooks()
+    paths = write_notebooks(arguments.names or None)
     for path in paths:
         print(f"wrote {os.path.relpath(path)}")
     if not paths:

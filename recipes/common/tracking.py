@@ -57,6 +57,9 @@ class NoTracker:
     def log_history(self, history):
         """Logs a finished history dict: nothing."""
 
+    def log_trials(self, records):
+        """Logs a sweep's trials: nothing."""
+
     def finish(self, result):
         """Logs the finished run: nothing."""
 
@@ -79,36 +82,59 @@ class MlflowTracker(NoTracker):
         experiment = self.client.get_experiment_by_name(recipe)
         experiment_id = (experiment.experiment_id if experiment is not None
                          else self.client.create_experiment(recipe))
+        self.experiment_id = experiment_id
         self.run_dir = run_dir
         run = self.client.create_run(
             experiment_id, run_name=os.path.basename(os.path.normpath(run_dir)),
             tags={"recipe": recipe, "run_dir": os.path.abspath(run_dir)})
         self.run_id = run.info.run_id
-        params = {key: str(value) for key, value in config.to_dict().items()}
+        self._log_params(self.run_id, config.to_dict())
+
+    def _log_params(self, run_id, values):
+        params = {key: str(value) for key, value in values.items()}
         for start in range(0, len(params), 100):  # MLflow takes at most 100 per batch.
             chunk = dict(list(params.items())[start:start + 100])
-            self.client.log_batch(self.run_id, params=[_param(k, v) for k, v in chunk.items()])
+            self.client.log_batch(run_id, params=[_param(k, v) for k, v in chunk.items()])
 
     def callbacks(self):
         """A Keras callback logging every epoch's logs (losses, metrics, LR)."""
         return [_EpochLogger(self)]
 
-    def log_metrics(self, values, step=None):
-        """Logs the finite numbers of a dict as metrics."""
+    def log_metrics(self, values, step=None, run_id=None):
+        """Logs the finite numbers of a dict as metrics (of `run_id`, default this run)."""
         from mlflow.entities import Metric
 
         stamp = _now_ms()
         metrics = [Metric(_metric_key(key), float(value), stamp, step or 0)
                    for key, value in values.items() if _is_number(value)]
         if metrics:
-            self.client.log_batch(self.run_id, metrics=metrics)
+            self.client.log_batch(run_id or self.run_id, metrics=metrics)
 
-    def log_history(self, history):
+    def log_history(self, history, run_id=None):
         """Logs a history dict (one list per key) epoch by epoch."""
         epochs = max((len(values) for values in history.values()), default=0)
         for epoch in range(epochs):
             self.log_metrics({key: values[epoch] for key, values in history.items()
-                              if epoch < len(values)}, step=epoch)
+                              if epoch < len(values)}, step=epoch, run_id=run_id)
+
+    def log_trials(self, records):
+        """Logs each sweep trial as an MLflow run nested under this one.
+
+        A trial's run holds its hyperparameters as params, its per-epoch
+        curves, its `score`, `seconds` and `epochs_run`, and its status as a
+        tag; failed and diverged trials end as `FAILED`.
+        """
+        for record in records:
+            trial = self.client.create_run(
+                self.experiment_id, run_name=f"trial_{record['trial_id']}",
+                tags={"mlflow.parentRunId": self.run_id, "status": record["status"]})
+            trial_id = trial.info.run_id
+            self._log_params(trial_id, record["hyperparameters"])
+            self.log_history(record.get("history", {}), run_id=trial_id)
+            self.log_metrics({key: record[key] for key in ("score", "seconds", "epochs_run")
+                              if key in record}, run_id=trial_id)
+            failed = record["status"] in ("failed", "diverged")
+            self.client.set_terminated(trial_id, status="FAILED" if failed else "FINISHED")
 
     def finish(self, result):
         """Logs the final metrics and the run's files, and ends the MLflow run."""

@@ -29,6 +29,7 @@ from keras_recipes.recipes.common.config import refuse
 from keras_recipes.recipes.common.evaluation import classification_metrics
 from keras_recipes.recipes.common.evaluation import predict_classes
 from keras_recipes.recipes.common.evaluation import regression_metrics
+from keras_recipes.recipes.common.model_schema import write_schema
 from keras_recipes.recipes.common.optimizer_runs import parse_optimizer_names
 from keras_recipes.recipes.common.registry import list_recipes
 from keras_recipes.recipes.common.registry import load_recipe
@@ -43,6 +44,8 @@ from keras_recipes.recipes.common.runs import read_json
 from keras_recipes.recipes.common.runs import write_json
 from keras_recipes.recipes.common.tabular import class_weights
 from keras_recipes.recipes.common.tabular import load_tabular_data
+from keras_recipes.recipes.common.tracking import start_tracking
+from keras_recipes.recipes.common.tracking import write_tensorboard_history
 from keras_recipes.tuning import SearchSpace
 from keras_recipes.tuning import TabularHyperModel
 from keras_recipes.tuning import check_tuner_arguments
@@ -220,11 +223,21 @@ def tune_recipe(name, config=None, settings=None, fixed=None, ranges=None):
     _check_resume(config, settings, sweep)
     context = start_run(f"tune-{name}", config, resume=settings.resume or distributed)
     write_json(context.path("sweep.json"), sweep)
+    write_schema(context.run_dir, dataset, config)
     started = time.perf_counter()
     result = _sweep(config, settings, hypermodel, dataset, sweep, context.run_dir,
                     progress=context.log)
     sweep_seconds = time.perf_counter() - started
-    return _report(name, config, context, hypermodel, dataset, result, sweep_seconds)
+    tracker = start_tracking(getattr(config, "track", "none"), f"tune-{name}", config,
+                             context.run_dir)
+    tracker.log_trials(result.records)
+    for record in result.records:
+        if record.get("history"):
+            write_tensorboard_history(context.path(f"logs/trial_{record['trial_id']}"),
+                                      record["history"])
+    run_result = _report(name, config, context, hypermodel, dataset, result, sweep_seconds)
+    tracker.finish(run_result)
+    return run_result
 
 
 def _search_space(config, settings, fixed, ranges):
@@ -320,6 +333,7 @@ def _report(name, config, context, hypermodel, dataset, result, sweep_seconds):
                                   verbose=context.fit_verbose)
     train_seconds = time.perf_counter() - started
     context.save_history(history)
+    write_tensorboard_history(context.path("logs/best"), history)
     test_loss = float(model.evaluate(dataset.x_test, dataset.y_test, verbose=0)[0])
     predictions = model.predict(dataset.x_test, verbose=0)
     if dataset.task == "regression":

@@ -25,14 +25,14 @@ def test_tune_smoke_writes_the_sweep_and_the_report_of_the_best(tmp_path):
     out = tmp_path / "sweep"
     result = run_cli("tune", "tabular_classification", "--smoke", "--tuner", "random",
                      "--max-trials", "2", "--optimizers", "adam,sgd", "--seed", "3",
-                     "--out", str(out), cwd=tmp_path)
+                     "--track", "mlflow", "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if "] trial " in line]
     assert [line.split("] ")[1][:9] for line in lines] == ["trial 1/2", "trial 2/2"]
     assert all("best=" in line for line in lines)
     assert f"Report: {out}" in result.stdout
     for name in ("config.json", "sweep.json", "trials.csv", "trials.json",
-                 "metrics.json", "model.keras", "report.md", "history.csv",
+                 "metrics.json", "model.keras", "report.md", "history.csv", "schema.json",
                  "plots/objective_by_trial.png", "plots/hyperparameters.png"):
         assert (out / name).exists(), name
     trials = pd.read_csv(out / "trials.csv")
@@ -43,6 +43,26 @@ def test_tune_smoke_writes_the_sweep_and_the_report_of_the_best(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Trials, best first" in report and "| rank | trial |" in report
     assert json.loads((out / "sweep.json").read_text())["seed"] == 3
+    check_sweep_is_watchable(out, trials, metrics, tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+
+
+def check_sweep_is_watchable(out, trials, metrics, tracking_uri):
+    """One TensorBoard folder per trial, and the sweep as nested MLflow runs."""
+    from mlflow.tracking import MlflowClient
+
+    assert sorted(os.listdir(out / "logs")) == ["best", "trial_0", "trial_1"]
+    client = MlflowClient(tracking_uri=tracking_uri)
+    experiment = client.get_experiment_by_name("tune-tabular_classification")
+    runs = client.search_runs([experiment.experiment_id])
+    (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    assert parent.data.metrics["test_accuracy"] == pytest.approx(metrics["test_accuracy"])
+    children = {run.info.run_name: run for run in runs if run is not parent
+                and run.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    assert sorted(children) == ["trial_0", "trial_1"]
+    for trial_id, score in zip(trials["trial_id"], trials["score"]):
+        child = children[f"trial_{trial_id}"]
+        assert child.data.metrics["score"] == pytest.approx(score)
+        assert child.data.params["optimizer"] in {"adam", "sgd"}
 
 
 @pytest.mark.parametrize("flags, message", [
