@@ -5,11 +5,14 @@ command line picks the backend first: `keras-recipes run NAME --backend jax`
 (or `KERAS_BACKEND=jax`). Without either, the command uses the backend the
 benchmarks measured fastest on a laptop CPU (`benchmarks/bench_backends.py`:
 JAX, about 5x TensorFlow's epoch rate on the recipes' models) when it is
-installed (`pip install "keras-recipes[jax]"`), else TensorFlow. This module
-imports no Keras, so it can run first.
+installed (`pip install "keras-recipes[jax]"`), else TensorFlow, except for
+data with text columns: Keras' string lookup layers take TensorFlow tensors
+only, so such a command runs on TensorFlow unless a backend is asked for.
+This module imports no Keras, so it can run first.
 """
 
 import importlib.util
+import json
 import os
 import sys
 
@@ -50,6 +53,14 @@ def select_backend(argv):
     argv, backend = _take_flag(list(argv), "--backend")
     if backend is None and "keras" in sys.modules:
         return argv  # Keras is running; nothing was asked of it.
+    if backend is None and not os.environ.get("KERAS_BACKEND"):
+        backend = default_backend()
+        text = text_columns(argv)
+        if text and backend != "tensorflow":
+            print(f"keras-recipes: the text columns {', '.join(text)} need TensorFlow "
+                  "(Keras' string lookup layers take TensorFlow tensors only); "
+                  "running on tensorflow.", file=sys.stderr)
+            backend = "tensorflow"
     backend = backend or default_backend()
     if backend not in BACKENDS:
         raise ValueError(f"The '--backend' flag must be one of {', '.join(BACKENDS)}. "
@@ -99,6 +110,47 @@ def check_backend(backend):
             f"The 'backend' parameter asks for {backend}, but Keras is already running "
             f"on {running}. Set KERAS_BACKEND={backend} before Python starts, or use "
             f"`keras-recipes run NAME --backend {backend}`.")
+
+
+def text_columns(argv):
+    """The text feature columns a command line's data has, read without Keras.
+
+    `run`/`tune` with `--csv PATH`: the CSV's non-numeric columns other than
+    `--target` and `--drop`; `predict`/`export`/`check-shift RUN_DIR`: the
+    categorical columns of the run's `schema.json`. A file that cannot be
+    read gives `[]`: the command's own checks report it.
+    """
+    if len(argv) > 1 and argv[0] in ("predict", "export", "check-shift"):
+        try:
+            with open(os.path.join(argv[1], "schema.json"), encoding="utf-8") as handle:
+                schema = json.load(handle)
+        except (OSError, ValueError):
+            return []
+        return [entry["column"] for entry in schema.get("categorical_columns") or []]
+    path = _flag_value(argv, "--csv")
+    if path is None:
+        return []
+    import pandas as pd
+
+    ignored = {_flag_value(argv, "--target"),
+               *(_flag_value(argv, "--drop") or "").split(",")}
+    try:
+        frame = pd.read_csv(path, sep=_flag_value(argv, "--sep"), engine="python",
+                            encoding=_flag_value(argv, "--encoding") or "utf-8",
+                            na_values=(_flag_value(argv, "--na-values") or "").split(","))
+    except Exception:  # Unreadable here means the loader will explain why.
+        return []
+    return [str(column) for column in frame.columns if column not in ignored
+            and not pd.api.types.is_numeric_dtype(frame[column])]
+
+
+def _flag_value(argv, flag):
+    for index, argument in enumerate(argv):
+        if argument == flag and index + 1 < len(argv):
+            return argv[index + 1]
+        if argument.startswith(flag + "="):
+            return argument.split("=", 1)[1]
+    return None
 
 
 def _take_flag(argv, flag):

@@ -91,6 +91,7 @@ def load_csv(path, target, task="classification", impute=None, drop=(),
         x["numeric"] = features[numeric].to_numpy(dtype="float32")
     input_names = _input_names(categorical)
     if categorical:
+        check_text_backend(categorical, name)
         import tensorflow as tf  # Keras feeds string inputs only as tensors.
 
         for column, input_name in zip(categorical, input_names):
@@ -108,6 +109,25 @@ def load_csv(path, target, task="classification", impute=None, drop=(),
 
 
 SEPARATORS = (",", ";", "\t", "|")
+
+
+def check_text_backend(columns, source):
+    """Refuses text columns on a Keras backend other than TensorFlow.
+
+    Raises:
+        ValueError: Naming the columns and the way out, when Keras runs on
+            JAX or PyTorch (its string lookup layers take TensorFlow tensors
+            only).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise ValueError(
+            f"The text columns {', '.join(map(str, columns))} of {source} need the "
+            f"TensorFlow backend (Keras' string lookup layers take TensorFlow tensors "
+            f"only), and Keras runs on {backend}. Use --backend tensorflow (or "
+            f"KERAS_BACKEND=tensorflow), or encode the columns as numbers.")
 
 
 def read_csv(path, encoding="utf-8", sep=None, na_values=(), notes=None):

@@ -123,6 +123,8 @@ def frame_to_inputs(frame, schema, name="the CSV"):
                                                schema.get("impute"))
         inputs["numeric"] = matrix
     if schema["categorical_columns"]:
+        csv_data.check_text_backend(
+            [entry["column"] for entry in schema["categorical_columns"]], name)
         import tensorflow as tf  # Keras feeds string inputs only as tensors.
 
         for entry in schema["categorical_columns"]:

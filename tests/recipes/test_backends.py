@@ -1,5 +1,6 @@
 """--backend picks Keras' backend before Keras starts, and refuses a clash by name."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -74,3 +75,44 @@ def test_jax_runs_keep_compiled_programs_unless_told_otherwise(monkeypatch, tmp_
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/mine")
     backends.use_jax_compilation_cache()
     assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/mine"
+
+
+@pytest.fixture
+def text_csv(tmp_path):
+    rows = ["size,colour,label,note"] + [f"{i % 7 - 3},{'red' if i % 2 else 'blue'},"
+                                         f"{'big' if i % 7 > 3 else 'small'},n{i}"
+                                         for i in range(60)]
+    path = tmp_path / "text.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_text_columns_are_found_without_keras(text_csv, tmp_path):
+    argv = ["run", "tabular_classification", "--csv", str(text_csv), "--target", "label"]
+    assert backends.text_columns(argv) == ["colour", "note"]
+    assert backends.text_columns(argv + ["--drop", "note"]) == ["colour"]
+    assert backends.text_columns(["run", "regression", "--smoke"]) == []
+    assert backends.text_columns(["run", "x", "--csv", str(tmp_path / "missing.csv")]) == []
+    (tmp_path / "schema.json").write_text(json.dumps(
+        {"categorical_columns": [{"column": "colour", "input": "colour"}]}))
+    assert backends.text_columns(["predict", str(tmp_path), "--csv", "new.csv"]) == ["colour"]
+
+
+def test_a_csv_with_text_runs_on_tensorflow_by_default_and_jax_refuses_it(text_csv, tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
+    command = [sys.executable, "-m", "keras_recipes.recipes.common.cli", "run",
+               "tabular_classification", "--smoke", "--csv", str(text_csv), "--target",
+               "label", "--drop", "note", "--verbose", "0"]
+    out = tmp_path / "run"
+    completed = subprocess.run(command + ["--out", str(out)], env=environment,
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "text columns colour need TensorFlow" in completed.stderr
+    assert json.loads((out / "config.json").read_text())["environment"]["backend"] == "tensorflow"
+    if importlib.util.find_spec("jax") is None:
+        return
+    refused = subprocess.run(command + ["--backend", "jax", "--out", str(tmp_path / "jax")],
+                             env=environment, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2
+    assert "text columns colour of text.csv need the TensorFlow backend" in refused.stderr
+    assert not (tmp_path / "jax").exists()
