@@ -12,6 +12,8 @@ arithmetic. `speed_options` picks what the benchmarks measured
 - `jit_compile`: XLA on JAX (its only fast path); off on TensorFlow, where
   XLA tripled the first epoch's tracing time and gave no steady gain on
   these models on a CPU.
+- On PyTorch, Keras refuses `steps_per_execution` above 1 and compiles
+  nothing by default, so both stay off there.
 
 Example:
 
@@ -42,7 +44,8 @@ def speed_options(n_train, batch_size, callbacks=()):
     """
     steps_per_epoch = max(1, math.ceil(int(n_train) / int(batch_size)))
     steps = min(steps_per_epoch, MAX_STEPS_PER_EXECUTION)
-    if any(needs_every_batch(callback) for callback in callbacks):
+    if keras.backend.backend() == "torch" or any(
+            needs_every_batch(callback) for callback in callbacks):
         steps = 1
     return {"steps_per_execution": steps,
             "jit_compile": keras.backend.backend() == "jax"}

@@ -338,7 +338,20 @@ def _value_and_grad_function(model, x, y, weights=None):
         _loss(model, x, y, weights)
         jitted = jax.jit(jax.value_and_grad(stateless_loss))
         return lambda values: jitted(values, x, y)
+    if backend == "torch":
+        import torch  # Allowed exception: gradients need the backend.
+
+        def torch_value_and_grad(values):
+            _assign(variables, values)
+            tensors = [variable.value for variable in variables]
+            with torch.enable_grad():
+                loss = _loss(model, x, y, weights)
+                gradients = torch.autograd.grad(loss, tensors, allow_unused=True)
+            return loss.detach(), [torch.zeros_like(t) if g is None else g
+                                   for t, g in zip(tensors, gradients)]
+
+        return torch_value_and_grad
     raise ValueError(
-        "fit_lbfgs computes gradients with the TensorFlow or JAX backend. "
+        "fit_lbfgs computes gradients with the TensorFlow, JAX or PyTorch backend. "
         f"Received: keras.backend.backend()={backend!r}"
     )

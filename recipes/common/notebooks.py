@@ -27,9 +27,13 @@ from keras_recipes.recipes.common.registry import list_recipes
 NOTEBOOKS_DIR = os.path.join(os.path.dirname(RECIPES_DIR), "notebooks")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 INJECTED = "injected-parameters"
-# TensorFlow's and XLA's C++ start-up lines (absl), written to stderr whatever
-# TF_CPP_MIN_LOG_LEVEL says: kept out of the committed notebooks.
-NATIVE_LOG = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl)")
+# TensorFlow's and XLA's C++ log lines (absl), written to stderr whatever
+# TF_CPP_MIN_LOG_LEVEL says, and tqdm's advice to install ipywidgets: kept out
+# of the committed notebooks. Both can land in the middle of a progress bar.
+NOISE = re.compile(
+    r"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\n]*\n?"
+    r"|WARNING: All log messages before absl::InitializeLog\(\)[^\n]*\n?"
+    r"|[^\n]*TqdmWarning: IProgress not found[^\n]*\n[^\n]*notebook_tqdm\n?")
 SMOKE_CELL = "# Outputs below are from a smoke-sized run (make notebooks).\nsmoke = True"
 
 
@@ -84,26 +88,43 @@ def write_notebooks(names=None, directory=NOTEBOOKS_DIR, progress=print):
             notebook = executed_notebook(name, work_dir, backend=default_backend())
         path = notebook_path(name, directory)
         with open(path, "w", encoding="utf-8") as handle:
-            nbformat.write(without_native_logs(notebook), handle)
+            nbformat.write(readable_outputs(notebook), handle)
         paths.append(path)
     return paths
 
 
-def without_native_logs(notebook):
-    """Drops TensorFlow's C++ log lines from the stderr outputs of `notebook`."""
+def readable_outputs(notebook):
+    """Tidies the stderr of `notebook`'s cells for reading, in place.
+
+    Consecutive stderr outputs are joined, `NOISE` is dropped, and each
+    progress-bar line keeps only its final state (the text after its last
+    carriage return).
+
+    Returns:
+        `notebook`.
+    """
     for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
         kept = []
-        for output in cell.get("outputs", []):
+        for output in cell.outputs:
+            joins = (output.get("name") == "stderr" and kept
+                     and kept[-1].get("name") == "stderr")
+            if joins:
+                kept[-1].text += output.text
+            else:
+                kept.append(output)
+        for output in kept:
             if output.get("name") == "stderr":
-                lines = [line for line in output.text.splitlines(keepends=True)
-                         if not NATIVE_LOG.match(line)]
-                if not "".join(lines).strip():
-                    continue
-                output.text = "".join(lines)
-            kept.append(output)
-        if cell.cell_type == "code":
-            cell.outputs = kept
+                output.text = _readable_stderr(output.text)
+        cell.outputs = [output for output in kept
+                        if output.get("name") != "stderr" or output.text.strip()]
     return notebook
+
+
+def _readable_stderr(text):
+    lines = NOISE.sub("", text).split("\n")
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
 
 
 def stale_notebooks(directory=NOTEBOOKS_DIR):

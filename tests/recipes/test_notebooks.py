@@ -7,6 +7,7 @@ import pytest
 from keras_recipes.recipes import list_recipes
 from keras_recipes.recipes.common.notebooks import executed_notebook
 from keras_recipes.recipes.common.notebooks import notebook_path
+from keras_recipes.recipes.common.notebooks import readable_outputs
 from keras_recipes.recipes.common.notebooks import stale_notebooks
 
 
@@ -37,3 +38,22 @@ def test_committed_notebook_carries_its_outputs(name):
     with open(notebook_path(name), encoding="utf-8") as handle:
         notebook = nbformat.read(handle, as_version=4)
     assert shows_figures(notebook), "run `make notebooks` and commit the result"
+
+
+def test_committed_outputs_keep_the_final_progress_and_drop_start_up_noise():
+    cell = nbformat.v4.new_code_cell("run()")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "I0000 00:00:1796190742.318595    5643 port.cc:153] oneDNN custom operations\n"
+            ".../tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update\n"
+            "  from .autonotebook import tqdm as notebook_tqdm\n")),
+        nbformat.v4.new_output("stream", name="stderr", text="\rruns:   0%|  | 0/2"),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "E0000 00:00:1796191611.947703   30936 cuda_platform.cc:52] failed call\n")),
+        nbformat.v4.new_output("stream", name="stderr", text="\rruns: 100%|##| 2/2\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    (stderr, stdout) = readable_outputs(notebook).cells[0].outputs
+    assert stderr.text == "runs: 100%|##| 2/2\n"
+    assert stdout.text == "done\n"
