@@ -3,9 +3,11 @@
 For each dataset x optimizer pair (digits, breast_cancer, wine and diabetes;
 Adam and SGD with momentum 0.9) the same MLP (2x64, batch 32) is trained:
 
-1. once through the learning-rate range test (`find_learning_rate`, from
-   1e-7 to 10 over at most 100 mini-batches, seed 42), and every rule of
-   `lr_finder.SUGGESTION_RULES` is read off that one test;
+1. through the learning-rate range test (`find_learning_rate`, from
+   1e-7 to 10 over at most 100 mini-batches), and every rule of
+   `lr_finder.SUGGESTION_RULES` is read off the test of seed 42 (the
+   table) and off those of seeds 43, 44, ... (`--finder-seeds`, a row of
+   passes that shows how much one range test moves a rule);
 2. at a grid of rates, half a decade apart from 1e-4 to 1 (extended
    downwards while its lowest rate is best or every rate diverges), for 10 epochs
    with 3 seeds each, through the experiment engine. A rate is scored by
@@ -21,7 +23,8 @@ The default rule of `LRFinder` (and so of `--lr auto`) is the one with
 the most passes; `--strict` exits 1 when it misses a pair. Runs are recorded in `--store` (default: a temporary directory), so
 a killed benchmark resumes there.
 
-    python benchmarks/bench_lr_rules.py [--seeds 3] [--epochs 10] [--store DIR]
+    python benchmarks/bench_lr_rules.py [--seeds 3] [--epochs 10] [--finder-seeds 3]
+        [--store DIR] [--strict]
 """
 
 import argparse
@@ -53,6 +56,11 @@ DATASETS = ("digits", "breast_cancer", "wine", "diabetes")
 OPTIMIZERS = ("adam", "momentum")
 GRID = tuple(float(f"{rate:.2g}") for rate in 10 ** np.arange(-4.0, 0.01, 0.5))
 TOLERANCE = 3.0
+
+
+def within(suggestion, best):
+    """Whether a suggestion lies within `TOLERANCE` of the grid-best rate, either way."""
+    return bool(suggestion) and 1 / TOLERANCE <= suggestion / best <= TOLERANCE
 
 
 def builder(dataset):
@@ -117,6 +125,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--finder-seeds", type=int, default=3,
+                        help="Range tests per pair (seeds 42, 43, ...); the table "
+                             "reads the first.")
     parser.add_argument("--store", default=None)
     parser.add_argument("--strict", action="store_true",
                         help="Exit 1 when the default rule misses a pair.")
@@ -124,16 +135,20 @@ def main():
     store = args.store or tempfile.mkdtemp(prefix="bench_lr_rules-")
     seeds = list(range(42, 42 + args.seeds))
     started, cpu = time.perf_counter(), time.process_time()
-    rows = []
+    rows, seed_passes = [], []
     for name in DATASETS:
         dataset = load_dataset(name, seed=42)
         dataset = dataclasses.replace(dataset, name=name)
         for optimizer in OPTIMIZERS:
-            suggestions = range_test(dataset, optimizer)
+            by_seed = [range_test(dataset, optimizer, seed)
+                       for seed in range(42, 42 + args.finder_seeds)]
+            suggestions = by_seed[0]
             best, tied = grid_best(dataset, optimizer, seeds, args.epochs, store)
             ratios = {rule: (s / best if s else math.nan) for rule, s in suggestions.items()}
             ties = {rule: tied(s) for rule, s in suggestions.items()}
             rows.append((name, optimizer, best, suggestions, ratios, ties))
+            seed_passes.append({rule: [within(s[rule], best) for s in by_seed]
+                                for rule in SUGGESTION_RULES})
             print(f"  {name} {optimizer}: grid best {best:g}, "
                   + ", ".join(f"{r} {v:.3g}" for r, v in ratios.items()), flush=True)
 
@@ -147,14 +162,16 @@ def main():
         cells = [(f"{ratios[r]:.2g} ({suggestions[r]:.2g})" + ("" if ties[r] else " *"))
                  if suggestions[r] else "none" for r in SUGGESTION_RULES]
         print(f"| {name} | {optimizer} | {best:g} | " + " | ".join(cells) + " |")
-    passed = {rule: sum(1 / TOLERANCE <= row[4][rule] <= TOLERANCE for row in rows)
-              for rule in SUGGESTION_RULES}
+    passed = {rule: sum(within(row[3][rule], row[2]) for row in rows) for rule in SUGGESTION_RULES}
     spread = {rule: float(np.exp(np.nanmean([abs(math.log(row[4][rule])) for row in rows
                                              if row[4][rule] > 0] or [math.inf])))
               for rule in SUGGESTION_RULES}
     print("| passes | | | " + " | ".join(f"{passed[r]}/{len(rows)}"
                                           for r in SUGGESTION_RULES) + " |")
     ties = {rule: sum(row[5][rule] for row in rows) for rule in SUGGESTION_RULES}
+    tests = len(rows) * args.finder_seeds
+    print(f"| passes, range tests of seeds 42-{41 + args.finder_seeds} | | | " + " | ".join(
+        f"{sum(sum(row[r]) for row in seed_passes)}/{tests}" for r in SUGGESTION_RULES) + " |")
     print("| nearest grid rate tied with best | | | " + " | ".join(
         f"{ties[r]}/{len(rows)}" for r in SUGGESTION_RULES) + " |")
     print("| typical factor off | | | " + " | ".join(f"{spread[r]:.2f}x"

@@ -41,8 +41,8 @@ def find_learning_rate(
             `None` for no plot. Defaults to `None`.
         rule: How the rate is read off the smoothed losses, one of
             `lr_finder.SUGGESTION_RULES` (see `LRFinder`). Defaults to
-            `"minimum/10"`, the rule that came closest to the grid-best rate
-            in `benchmarks/bench_lr_rules.py`.
+            `lr_finder.DEFAULT_RULE`, `"minimum/16"`, the rule that came
+            closest to the grid-best rate in `benchmarks/bench_lr_rules.py`.
 
     Returns:
         A tuple `(suggested_learning_rate, finder)`: a float (or `None` if

@@ -87,13 +87,15 @@ def test_rules_read_one_range_test():
     losses = 2.0 - np.tanh(2 * (log_rates + 2)) + np.where(log_rates > -1,
                                                           10 * (log_rates + 1) ** 2, 0)
     finder = finder_with(rates, losses)
-    assert finder.rule == DEFAULT_RULE == "minimum/10"
+    assert finder.rule == DEFAULT_RULE == "minimum/16"
     steepest = finder.suggestion("steepest")
     assert 10 ** -2.2 <= steepest <= 10 ** -1.8
     assert finder.suggestion("steepest/10") == pytest.approx(steepest / 10)
     assert finder.suggestion("steepest/3") == pytest.approx(steepest / 3)
     minimum = rates[10:][np.argmin(losses[10:])]
-    assert finder.suggestion() == finder.suggestion("minimum/10") == pytest.approx(minimum / 10)
+    assert finder.suggestion() == finder.suggestion("minimum/16") == pytest.approx(minimum / 16)
+    assert finder.suggestion("minimum/10") == pytest.approx(minimum / 10)
+    assert finder.suggestion("minimum/3") == pytest.approx(minimum / 3)
     valley = finder.suggestion("valley")
     assert 10 ** -4 < valley < minimum
     assert finder_with(rates, losses, rule="minimum/10").suggestion() == pytest.approx(
@@ -107,3 +109,12 @@ def test_unknown_rule_is_refused():
         LRFinder(rule="middle")
     with pytest.raises(ValueError, match="steepest/10"):
         LRFinder().suggestion("middle")
+
+
+def test_minimum_ignores_the_warm_up_and_what_follows_a_nan():
+    rates = np.logspace(-6, 1, 100)
+    # A low warm-up artefact at step 2 and a NaN at step 80 with lower losses after it.
+    losses = np.linspace(2.0, 1.0, 100)
+    losses[2], losses[80], losses[81:] = 0.1, np.nan, 0.0
+    finder = finder_with(rates, losses)
+    assert finder.suggestion("minimum/16") == pytest.approx(rates[79] / 16)
