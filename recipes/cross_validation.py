@@ -26,7 +26,11 @@
 #   `--holdout-splits` times with different seeds (default 5): the first
 #   draw is *the* single holdout estimate a project would report, the others
 #   show how far that one number can move;
-# - the **cost**: wall time of the k folds against one holdout run.
+# - the **cost**: wall time of the k folds against one holdout run;
+# - the **scikit-learn baselines** (LogisticRegression or RidgeCV, and
+#   HistGradientBoosting) cross-validated on the same folds, each fitted on
+#   the fold's training rows, so the network's k-fold score is compared
+#   fold by fold with what a linear model and gradient boosting reach.
 #
 # Run it with `keras-recipes run cross_validation` (`--dataset diabetes` for
 # regression, `--csv data.csv --target label [--task regression]` for your
@@ -46,6 +50,8 @@ from tqdm.auto import tqdm
 
 from keras_recipes.callbacks import EarlyStopping
 from keras_recipes.models import add_target_scaling
+from keras_recipes.recipes.common.baselines import baseline_metrics
+from keras_recipes.recipes.common.baselines import baseline_rows
 from keras_recipes.recipes.common.config import TabularDataConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_positive
@@ -74,6 +80,7 @@ from keras_recipes.recipes.common.tabular import load_tabular_data
 from keras_recipes.tuning import fit_with_optimizer
 from keras_recipes.tuning import format_interval
 from keras_recipes.tuning import mean_interval
+from keras_recipes.tuning import paired_difference
 from keras_recipes.tuning import predict_all
 
 NAME = "cross_validation"
@@ -119,6 +126,14 @@ class Config(TabularDataConfig):
         check_optimizer_name(self.optimizer)
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -144,6 +159,11 @@ def load_data(config):
     return dataset
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -162,6 +182,10 @@ def model_builder(config, dataset):
             model = add_target_scaling(model, dataset.y_train)
         return model
     return build
+
+
+# %% tags=["active-ipynb"]
+# model_builder(config, data)().summary()
 
 
 # %% [markdown]
@@ -191,10 +215,14 @@ def train_and_score(config, dataset):
             "seconds": run.seconds, **scores}
 
 
-def train(config, dataset):
+def split(config, dataset):
     folds = kfold_datasets(dataset, folds=config.folds, seed=config.seed)
     holdouts = [holdout_dataset(dataset, seed=config.seed + index)
                 for index in range(config.holdout_splits)]
+    return folds, holdouts
+
+
+def train(config, folds, holdouts):
     fold_rows, holdout_rows = [], []
     total = len(folds) + len(holdouts)
     with tqdm(total=total, desc=NAME, unit="run", disable=not config.verbose) as progress:
@@ -219,17 +247,67 @@ def train(config, dataset):
 # all draws is how much a single holdout estimate moves from one random
 # split to the next. The cost is the summed wall time of the folds against
 # that of the single holdout run.
+#
+# The baselines are fitted on each fold's training rows (not its
+# validation rows, which the network uses only to stop early) and scored on
+# the fold's held-out rows, like the network. Their k-fold scores are
+# compared with the network's fold by fold: the mean difference with its
+# 95% interval, a paired t-test and the folds where the network is better.
+# (The folds share most of their training rows, so the fold scores are not
+# independent and the interval is a little optimistic.)
 
 # %%
 def score_name(task):
     return "test_r2" if task == "regression" else "test_accuracy"
 
 
+def fold_baselines(config, folds):
+    """Each baseline's measures on every fold: `{model: [fold 1 row, ...]}`."""
+    scores = {}
+    for fold in folds:
+        for row in baseline_rows(fold, config.seed):
+            scores.setdefault(row["model"], []).append(row)
+    return scores
+
+
+def compare_baselines(config, dataset, fold_rows, baselines):
+    """The network's and each baseline's k-fold score, and the paired differences."""
+    score = score_name(dataset.task)
+    column = f"{config.folds}-fold {score} [95% CI]"
+    network = [row[score] for row in fold_rows]
+    rows = [{"model": "MLP (this recipe)", column: format_interval(mean_interval(network)),
+             "MLP - model [95% CI]": "", "p-value": "", "folds MLP better": ""}]
+    for model, scores in baselines.items():
+        values = [row[score] for row in scores]
+        difference = paired_difference(network, values)
+        rows.append({"model": model, column: format_interval(mean_interval(values)),
+                     "MLP - model [95% CI]": format_interval(difference),
+                     "p-value": difference["p_value"],
+                     "folds MLP better": f"{difference['better']} of {difference['n']}"})
+    return rows
+
+
+def baseline_cv_metrics(baselines, fold_rows):
+    """Each baseline's `baseline_<model>_cv_<measure>_mean` and `_std` over the folds."""
+    metrics = {}
+    for model, scores in baselines.items():
+        summary = {"model": model}
+        for key in metric_keys(fold_rows):
+            values = [score[key] for score in scores if key in score]
+            if values:
+                summary[f"cv_{key}_mean"] = float(np.mean(values))
+                summary[f"cv_{key}_std"] = float(np.std(values))
+        metrics.update(baseline_metrics([summary], list(summary)[1:]))
+    return metrics
+
+
+def metric_keys(fold_rows):
+    return [key for key in fold_rows[0] if key.startswith("test_") and key != "test_rows"]
+
+
 def summarize(config, dataset, fold_rows, holdout_rows):
-    metric_keys = [key for key in fold_rows[0] if key.startswith("test_")
-                   and key != "test_rows"]
     summary, metrics = [], {}
-    for key in metric_keys:
+    for key in metric_keys(fold_rows):
         fold_values = [row[key] for row in fold_rows]
         holdout_values = [row[key] for row in holdout_rows]
         summary.append({
@@ -265,7 +343,8 @@ def summarize(config, dataset, fold_rows, holdout_rows):
 # `run` loads and checks the data (including whether every class has enough
 # rows for `--folds`) before the run directory exists, then writes
 # `config.json`, `metrics.json` (`cv_test_accuracy_mean`,
-# `holdout_test_accuracy`, `fold_1_score`, ..., `cost_ratio`), `folds.csv`
+# `holdout_test_accuracy`, `fold_1_score`, ..., `cost_ratio`, and the
+# baselines' `baseline_logistic_regression_cv_test_accuracy_mean`, ...), `folds.csv`
 # and `holdouts.csv` (every metric of every run), `plots/` and `report.md`.
 
 # %%
@@ -276,10 +355,13 @@ def run(config):
     context = start_run(NAME, config)
     context.log(f"{dataset.describe()}; {num_rows(all_rows(dataset)[0])} rows in "
                 f"{config.folds} folds and {config.holdout_splits} holdout draw(s)")
+    folds, holdouts = split(config, dataset)
     started = time.perf_counter()
-    fold_rows, holdout_rows = train(config, dataset)
+    fold_rows, holdout_rows = train(config, folds, holdouts)
     seconds = time.perf_counter() - started
     summary, metrics = summarize(config, dataset, fold_rows, holdout_rows)
+    baselines = fold_baselines(config, folds)
+    metrics.update(baseline_cv_metrics(baselines, fold_rows))
     score = score_name(dataset.task)
     figure = plot_fold_scores([row[score] for row in fold_rows],
                               [row[score] for row in holdout_rows],
@@ -302,6 +384,12 @@ def run(config):
                        f"{metrics['cost_ratio']:.1f}x the cost.")
     report.add_table(summary)
     report.add_plot(figure, f"{score} of each fold, with the holdout estimates")
+    if baselines:
+        report.add_section(
+            "scikit-learn baselines on the same folds",
+            "Each baseline fitted on every fold's training rows and scored on its "
+            "held-out rows; differences paired over the folds (paired t-test).")
+        report.add_table(compare_baselines(config, dataset, fold_rows, baselines))
     report.add_section("Folds")
     report.add_table(fold_rows)
     report.add_section("Holdout draws (70/15/15)")
@@ -318,6 +406,11 @@ def main(argv=None):
     print_summary(result, [f"cv_test_{score}_mean", f"cv_test_{score}_std",
                            f"holdout_test_{score}", "cost_ratio"])
     return result
+
+
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
 
 
 # %% [markdown]
@@ -350,13 +443,19 @@ def main(argv=None):
 #   that cost (about a minute) buys a much better number; on data where one
 #   training run takes hours, a larger holdout split is the usual
 #   compromise.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
+# - **Against the scikit-learn baselines on the same folds, the MLP is
+#   level with the linear model.** Measured on a JAX re-run of the default
+#   (`keras-recipes run cross_validation --backend jax`, 2 min 38 s wall,
+#   52 s CPU, on a busy machine), whose MLP folds scored 0.9474 to 0.9825
+#   (0.9737 [0.9548, 0.9925]): LogisticRegression 0.9789 [0.9730, 0.9848]
+#   and HistGradientBoosting 0.9613 [0.9374, 0.9852]. MLP minus
+#   LogisticRegression is -0.0053 [-0.0265, +0.0160] (paired t-test over
+#   the 5 folds, p = 0.53, the MLP better on 1 fold), MLP minus
+#   HistGradientBoosting +0.0123 [-0.0128, +0.0375] (p = 0.24, 3 of 5):
+#   neither is resolved on five folds. Over ten holdout splits
+#   (`benchmarks/bench_tabular_baseline.py`, see `tabular_classification`)
+#   the gap to LogisticRegression is as small and as unresolved, and the
+#   MLP's lead over gradient boosting is resolved.
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

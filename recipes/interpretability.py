@@ -61,6 +61,7 @@ from keras_recipes.models.permutation_importance import permutation_importance
 from keras_recipes.models.shap_values import import_shap
 from keras_recipes.models.shap_values import shap_values
 from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.baselines import baseline_metrics
 from keras_recipes.recipes.common.baselines import baseline_rows
 from keras_recipes.recipes.common.config import RecipeConfig
 from keras_recipes.recipes.common.config import check_integer
@@ -143,6 +144,14 @@ class Config(ComparisonConfig, RecipeConfig):
         "datasets": "wine,digits"}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -156,6 +165,11 @@ class Config(ComparisonConfig, RecipeConfig):
 # %%
 def load_data(config, name):
     return load_dataset(name, seed=config.seed)
+
+
+# %% tags=["active-ipynb"]
+# data = {name: load_data(config, name) for name in config.datasets.split(",")}
+# show_data(data)
 
 
 # %% [markdown]
@@ -431,18 +445,27 @@ def run(config):
     if MAP_DATASET in names and "gradients" in methods:
         report.add_plot(maps_figure(context, comparison.seeds[0]),
                         "Integrated-gradient maps of one test image per digit")
+    baselines = {name: baseline_rows(dataset, config.seed)
+                 for name, dataset in datasets.items()}
     report.add_section("scikit-learn baselines", "The same training and test rows of each "
                                                  "dataset, fitted by scikit-learn.")
-    report.add_table([{"dataset": name, **row} for name, dataset in datasets.items()
-                      for row in baseline_rows(dataset, config.seed)],
-                     ["dataset", "model", *MEASURES[:2], "fit_seconds"])
+    report.add_table([{"dataset": name, **row} for name, rows in baselines.items()
+                      for row in rows], ["dataset", "model", *MEASURES[:2], "fit_seconds"])
+    baseline_scores = {}
+    for name, rows in baselines.items():
+        baseline_scores.update(baseline_metrics(rows, MEASURES[:2], scope=name))
     return finish_comparison(context, report, comparison, MEASURES, train_seconds=seconds,
                              methods=methods, agreement=agreement, stability=stability,
-                             completeness=completeness)
+                             completeness=completeness, **baseline_scores)
 
 
 def main(argv=None):
     return run_main(NAME, Config, run, argv, ["train_seconds"])
+
+
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
 
 
 # %% [markdown]
@@ -524,13 +547,6 @@ def main(argv=None):
 # Retrain over a few seeds and report the features whose rank survives
 # (`--seeds 10`), and say which question the method answers (what the
 # output depends on: IG, SHAP; what the score depends on: permutation).
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -18,7 +18,8 @@
 # - **mini-batch training with Adam**, early stopping that restores the best
 #   weights, a best-model checkpoint and class weights for imbalanced labels;
 # - **evaluation** with accuracy, precision, recall, F1, ROC AUC and a
-#   confusion matrix;
+#   confusion matrix, beside scikit-learn's LogisticRegression and
+#   HistGradientBoosting on the same split;
 # - **saving** the model and checking that the reloaded copy predicts exactly
 #   what the trained one does.
 #
@@ -39,6 +40,8 @@ from keras_recipes.callbacks import standard_callbacks
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.baselines import add_baselines
+from keras_recipes.recipes.common.baselines import baseline_metrics
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
@@ -73,6 +76,7 @@ from keras_recipes.tuning import is_keras_optimizer
 from keras_recipes.tuning import speed_options
 
 NAME = "tabular_classification"
+MEASURES = ["test_accuracy", "test_f1", "test_roc_auc", "test_loss"]
 
 
 @dataclasses.dataclass
@@ -114,6 +118,14 @@ class Config(TunableConfig):
     smoke_settings: typing.ClassVar[dict] = {"epochs": 3, "patience": 2}
 
 
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
+
+
 # %% [markdown]
 # ## Data
 #
@@ -126,6 +138,11 @@ class Config(TunableConfig):
 def load_data(config):
     dataset = load_tabular_data(config, task="classification")
     return dataset
+
+
+# %% tags=["active-ipynb"]
+# data = load_data(config)
+# show_data(data)
 
 
 # %% [markdown]
@@ -155,6 +172,10 @@ def build_model(config, dataset):
         **speed_options(len(dataset.y_train), config.batch_size),
     )
     return model
+
+
+# %% tags=["active-ipynb"]
+# build_model(config, data).summary()
 
 
 # %% [markdown]
@@ -214,7 +235,12 @@ def train(config, context, model, dataset, tracker=None):
 # ## Evaluate
 #
 # The test split is touched once, here. Precision, recall and F1 are macro
-# averages when there are more than two classes.
+# averages when there are more than two classes. Beside the network, the
+# report scores scikit-learn's LogisticRegression (after median imputation
+# and scaling) and HistGradientBoostingClassifier, fitted on the same
+# training rows and scored on the same test rows (`baseline_*` in
+# `metrics.json`), so the MLP's number is read against what a linear model
+# and gradient boosting reach.
 
 # %%
 def evaluate(context, model, dataset, history):
@@ -271,6 +297,8 @@ def run(config):
     report.add_metrics(metrics)
     for caption, path in plot_paths.items():
         report.add_plot(path, caption)
+    baselines = add_baselines(report, dataset, MEASURES, seed=config.seed)
+    metrics.update(baseline_metrics(baselines, MEASURES))
     report.add_config(config.to_dict(), context.environment)
     result = context.finish(metrics, report, history)
     tracker.finish(result)
@@ -285,43 +313,68 @@ def main(argv=None):
     return result
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
-# Measured with `keras-recipes run tabular_classification --seed S` (the
-# defaults: MLP 32x2, dropout 0.2, Adam 1e-3, batch 32, patience 20) on
-# 2 CPU cores:
+# Measured on the JAX backend, 2 CPU cores shared with other jobs, with the
+# defaults (MLP 32x2, dropout 0.2, Adam 1e-3, batch 32, patience 20):
+# `keras-recipes run tabular_classification` for the default split, and
+# `KERAS_BACKEND=jax python benchmarks/bench_tabular_baseline.py` for the
+# same default run over the split seeds 42-51 (each seed draws another
+# stratified 397/86/86 split; 14 to 42 s a run, 4 min 41 s wall and
+# 140 s CPU for the ten).
 #
-# | seed | test accuracy | test F1 | ROC AUC | epochs |
+# The default split (seed 42), every model on the same training and test rows:
+#
+# | model | test accuracy | test F1 | ROC AUC | test log loss |
 # |---|---|---|---|---|
-# | 42 (default) | 0.942 | 0.952 | 0.993 | 185 |
-# | 0 | 0.953 | 0.964 | 0.991 | 79 |
-# | 1 | 0.965 | 0.973 | 0.995 | 37 |
-# | 2 | 0.988 | 0.991 | 1.000 | 31 |
-# | 3 | 0.988 | 0.991 | 1.000 | 75 |
+# | MLP (107 epochs, 14 s) | 0.942 | 0.952 | 0.992 | 0.154 |
+# | LogisticRegression | 0.965 | 0.972 | 0.995 | 0.091 |
+# | HistGradientBoostingClassifier | 0.953 | 0.963 | 0.994 | 0.107 |
 #
-# - Mean test accuracy over the five seeds is **0.967 ± 0.019**. The seed
-#   moves the score by 4.6 points because it also draws the 86-row test
-#   split: one tumour is 1.2 points. A single holdout number on a set this
-#   small is a noisy estimate, which is what the `cross_validation` recipe
-#   is for.
-# - The default seed happens to draw the hardest split: every MLP variant we
-#   tried on it (width 8-64, depth 1-2, dropout 0-0.5, L2, tanh/SELU, batch
-#   norm, AdamW, SGD) scored 0.942-0.953, and scikit-learn's logistic
-#   regression scores 0.965 on the same split. On this data a linear model
-#   is as good as an MLP; the MLP earns its keep on the CSV path, where the
-#   same code handles categories and missing values inside the model.
-# - Same seed, same result: re-running seed 42 reproduced every metric to
-#   the last digit on CPU.
+# Over the ten splits (mean with its Student-t 95% interval):
+#
+# | model | test accuracy | test log loss |
+# |---|---|---|
+# | MLP | 0.971 [0.960, 0.981] | 0.100 [0.067, 0.133] |
+# | LogisticRegression | 0.976 [0.967, 0.984] | 0.080 [0.051, 0.109] |
+# | HistGradientBoostingClassifier | 0.957 [0.946, 0.968] | 0.153 [0.098, 0.208] |
+#
+# - **"The default scores 0.942 where LogisticRegression scores 0.965"
+#   (issue 13): confirmed, and it is the worst of ten splits.** On the
+#   default split the MLP misclassifies two more of the 86 test tumours
+#   than the linear model. Over the ten splits the gap per split ranges
+#   from -0.023 (this one) to +0.012.
+# - **"The MLP at least matches LogisticRegression": not refuted, not
+#   confirmed.** Paired over the ten splits, MLP minus LogisticRegression
+#   is -0.0047 [-0.0127, +0.0034] in test accuracy (paired t-test p =
+#   0.22; the MLP better on 2 splits, tied on 3, worse on 5) and +0.020
+#   [-0.004, +0.045] in test log loss (p = 0.10): neither is resolved at
+#   ten splits, and a difference of half a point is 0.4 of a test row.
+#   As the MLP does not lose by a resolved margin, the default is left as
+#   it is. (An earlier sweep on the default split, width 8-64, depth 1-2,
+#   dropout 0-0.5, L2, tanh/SELU, batch norm, AdamW and SGD, scored
+#   0.942-0.953 for every variant: that split is hard for every MLP.)
+#   On this data a linear model is as good as the MLP; the MLP earns its
+#   keep on the CSV path, where the same code handles categories and
+#   missing values inside the saved model.
+# - **The MLP beats gradient boosting, resolved:** +0.014 [+0.002, +0.026]
+#   test accuracy over HistGradientBoosting (p = 0.03, better on 6 of 10
+#   splits, tied on 3) and -0.053 [-0.096, -0.009] test log loss (p =
+#   0.02, better on 9 of 10). On 30 continuous, strongly correlated
+#   measurements the smooth models win.
+# - **A single holdout number is noisy:** the MLP's test accuracy moves
+#   from 0.942 to 0.988 with the split alone (one tumour is 1.2 points),
+#   which is what the `cross_validation` recipe is for.
+# - Same seed, same result: two runs of the benchmark reproduced every
+#   split's metrics to the last digit on CPU.
 # - The reloaded `model.keras` predicts exactly what the trained model does
 #   (`reload_max_abs_diff` = 0.0), raw rows in, so it can be deployed alone.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Transfer learning: does a pretrained body learn faster?
 #
-# **Description:** Pretrain a small CNN on digits 0-4, transfer it to digits 5-9 with a few labels per class, and measure feature extraction and fine-tuning against training from scratch over seeds: epochs and seconds to a target accuracy, test accuracy, and how the gain shrinks as labels grow.
+# **Description:** Pretrain a small CNN on digits 0-4, transfer it to digits 5-9 with a few labels per class, and measure feature extraction and fine-tuning against training from scratch over seeds: epochs and seconds to a target accuracy, test accuracy, and how the gain changes as labels grow.
 # **Task:** classification
-# **Accelerator:** none needed (CPU, about 3.5 min on 2 free cores); runs unchanged on a GPU
+# **Accelerator:** none needed (CPU, about 3.5 min with JAX on 2 cores); runs unchanged on a GPU
 #
 # ## Introduction
 #
@@ -30,12 +30,13 @@
 # - `scratch` (the reference): random initial weights, every layer trained;
 # - `feature_extraction`: the pretrained body frozen, a new head trained;
 # - `fine_tune`: the same head phase, then the whole body unfrozen at a
-#   tenth of the head's learning rate.
+#   lower learning rate.
 #
 # Each arm is measured by the first epoch (and second) at which the
 # validation accuracy reaches a target, and by its test accuracy, with 95%
-# intervals over seeds and paired differences against `scratch`; then the
-# same comparison runs at 5 and 50 labels per class, to see the gain shrink.
+# intervals over 10 seeds and paired differences against `scratch`; then the
+# same comparison runs at 5 and 50 labels per class, to see how the gain
+# changes with the labels.
 #
 # **Real pretrained weights.** `--backbone mobilenet_v3_small` (or
 # `efficientnet_b0`) with `--weights PATH` runs the same three arms with a
@@ -155,12 +156,21 @@ class Config(ComparisonConfig, DistributeConfig, RecipeConfig):
         "head_epochs": 1, "filters": 8,
     }
 
-    seeds: int = option(5, "Seeds per arm (seed, seed+1, ...); every arm gets the same "
-                           "seeds, so differences are paired.", check=check_integer)
+    seeds: int = option(10, "Seeds per arm (seed, seed+1, ...); every arm gets the same "
+                            "seeds, so differences are paired (5 left the 10-label gain "
+                            "in epochs unresolved).", check=check_integer)
 
     @property
     def label_counts(self):
         return parse_labels(self.labels_per_class)
+
+
+# %% tags=["parameters"]
+smoke = False
+
+# %% tags=["active-ipynb"]
+# from keras_recipes.recipes.common.notebook_display import show_data, show_report
+# config = Config(smoke=smoke).resolved()
 
 
 # %% [markdown]
@@ -238,6 +248,11 @@ def check_weights(config):
                          f"{config.backbone} backbone without its top: {reason}") from None
 
 
+# %% tags=["active-ipynb"]
+# data = load_data(config)[1]
+# show_data(data)
+
+
 # %% [markdown]
 # ## Model
 #
@@ -282,6 +297,10 @@ def set_body_trainable(model, trainable, config):
         layer.trainable = trainable
 
 
+# %% tags=["active-ipynb"]
+# build_cnn(config, len(TARGET_CLASSES)).summary()
+
+
 # %% [markdown]
 # ## Train
 #
@@ -299,9 +318,10 @@ def set_body_trainable(model, trainable, config):
 # for `--epochs` at `--head-learning-rate`; `fine_tune` trains the head for
 # `--head-epochs` at `--head-learning-rate`, then unfreezes the body,
 # recompiles and continues at `--fine-tune-learning-rate` to `--epochs` in
-# all. The three rates were picked from a one-seed check (scratch: 3e-3
-# beat 1e-2; a frozen-body head: 3e-2 beat 1e-2; the unfrozen body: 3e-3
-# beat 1e-3).
+# all. Two rates were picked from a one-seed check (scratch: 3e-3 beat
+# 1e-2; a frozen-body head: 3e-2 beat 1e-2); the unfrozen body runs at
+# 1e-3, a third of scratch's rate, so the pretrained features are adjusted
+# rather than overwritten.
 
 # %%
 def pretrained_weights(config, context, source, seed):
@@ -510,73 +530,94 @@ def main(argv=None):
     return run_main(NAME, Config, run, argv, ["best_arm", "train_seconds"])
 
 
+# %% tags=["active-ipynb"]
+# result = run(config)
+# show_report(result)
+
+
 # %% [markdown]
 # ## Conclusions
 #
-# Measured by the default run (`python -m keras_recipes.recipes.transfer_learning`:
-# CNN 32/64 filters, one body per seed pretrained for 15 epochs on the 901
-# images of digits 0-4 (source training accuracy 1.000 on every seed, 3-6 s
-# each); target digits 5-9 with 10, 5 and 50 labelled images per class;
-# 25 epochs per run, batch 16; target validation accuracy 0.75; seeds
-# 42-46, 45 target runs). It took 8 min 13 s of wall time on 2 cores shared
-# with a benchmark and other agents' jobs, for 205 s of CPU time (expect
-# about 3.5 min on two free cores). Means with Student-t 95% intervals over
-# the 5 seeds; differences are paired against `scratch` (paired t-test).
+# Measured by the default run (`keras-recipes run transfer_learning`, JAX
+# on CPU: CNN 32/64 filters, one body per seed pretrained for 15 epochs on
+# the 901 images of digits 0-4 (source training accuracy 1.000 on every
+# seed, 1-3 s each); target digits 5-9 with 10, 5 and 50 labelled images
+# per class; 25 epochs per run, batch 16; target validation accuracy 0.75;
+# seeds 42-51, 90 target runs). It took 3 min 16 s of wall time on 2 cores
+# shared with other agents' jobs (load average about 4), for 147 s of CPU
+# time; a second, identical run gave the same epochs and accuracies to the
+# last digit (3 min 24 s, 139 s of CPU at load 5). Means with Student-t
+# 95% intervals over the 10 seeds; differences are paired against
+# `scratch` (paired t-test). "Epochs to 0.75" is
+# `epochs_to_target_or_budget`: a run that never reaches the target counts
+# as 26.
 #
 # | labels/class | arm | epochs to 0.75 | test accuracy | epochs - scratch | test accuracy - scratch |
 # |---|---|---|---|---|---|
-# | 10 | scratch | 6.6 [4.0, 9.2] | 0.954 [0.922, 0.987] | reference | reference |
-# | 10 | feature_extraction | 3.6 [2.9, 4.3] | 0.885 [0.848, 0.922] | -3.0 [-6.0, +0.04], p = 0.052, 4/5 | -0.070 [-0.099, -0.040], p = 0.003 |
-# | 10 | fine_tune | 3.6 [2.9, 4.3] | 0.927 [0.894, 0.960] | -3.0 [-6.0, +0.04], p = 0.052, 4/5 | -0.028 [-0.034, -0.022], p = 0.0002 |
-# | 5 | scratch | 8.4 [5.3, 11.5] | 0.900 [0.869, 0.931] | reference | reference |
-# | 5 | feature_extraction | 6.2 [4.8, 7.6] | 0.831 [0.767, 0.895] | -2.2 [-4.2, -0.2], p = 0.04, 4/5 | -0.069 [-0.118, -0.020], p = 0.018 |
-# | 5 | fine_tune | 6.2 [4.8, 7.6] | 0.867 [0.816, 0.918] | -2.2 [-5.2, +0.8], p = 0.11, 4/5 | -0.033 [-0.071, +0.005], p = 0.073 |
-# | 50 | scratch | 2.4 [1.7, 3.1] | 0.989 [0.981, 0.998] | reference | reference |
-# | 50 | feature_extraction | 1.0 [1.0, 1.0] | 0.954 [0.944, 0.965] | -1.4 [-2.1, -0.7], p = 0.005, 5/5 | -0.035 [-0.046, -0.024], p = 0.0008 |
-# | 50 | fine_tune | 1.0 [1.0, 1.0] | 0.986 [0.974, 0.998] | -1.4 [-2.1, -0.7], p = 0.005, 5/5 | -0.004 [-0.018, +0.011], p = 0.54 |
+# | 10 | scratch | 9.1 [7.7, 10.6] | 0.932 [0.905, 0.958] | reference | reference |
+# | 10 | feature_extraction | 3.8 [3.1, 4.5] | 0.873 [0.847, 0.899] | -5.3 [-6.6, -4.0], p = 6e-6, 10/10 | -0.059 [-0.096, -0.021], p = 0.006 |
+# | 10 | fine_tune | 3.9 [3.0, 4.8] | 0.908 [0.888, 0.927] | -5.2 [-6.5, -3.9], p = 1e-5, 10/10 | -0.024 [-0.054, +0.006], p = 0.10 |
+# | 5 | scratch | 11.9 [9.5, 14.3] | 0.883 [0.859, 0.907] | reference | reference |
+# | 5 | feature_extraction | 8.8 [4.1, 13.5] | 0.822 [0.782, 0.862] | -3.1 [-7.6, +1.4], p = 0.15, 8/10 | -0.061 [-0.099, -0.023], p = 0.005 |
+# | 5 | fine_tune | 7.0 [4.8, 9.2] | 0.853 [0.826, 0.881] | -4.9 [-7.4, -2.4], p = 0.002, 10/10 | -0.030 [-0.058, -0.002], p = 0.038 |
+# | 50 | scratch | 2.7 [2.4, 3.0] | 0.984 [0.979, 0.990] | reference | reference |
+# | 50 | feature_extraction | 1.0 [1.0, 1.0] | 0.952 [0.942, 0.962] | -1.7 [-2.1, -1.4], p = 2e-6, 10/10 | -0.032 [-0.042, -0.022], p = 4e-5 |
+# | 50 | fine_tune | 1.0 [1.0, 1.0] | 0.980 [0.976, 0.984] | -1.7 [-2.1, -1.4], p = 2e-6, 10/10 | -0.004 [-0.013, +0.004], p = 0.24 |
 #
-# scikit-learn on the same 50 labelled images (10 per class) and test
-# split: `LogisticRegression` 0.888, `HistGradientBoostingClassifier`
-# 0.866 test accuracy.
+# scikit-learn on the same 50 labelled images (10 per class, seed 42's
+# draw) and test split: `LogisticRegression` 0.888,
+# `HistGradientBoostingClassifier` 0.866 test accuracy.
 #
-# - **"Fewer iterations": yes, to a modest target.** Starting from the
-#   pretrained body, both transfer arms reached 0.75 validation accuracy in
-#   about half the epochs of scratch at every label count, on 4 or 5 of 5
-#   seeds. The gap is resolved at 5 labels per class (feature extraction)
-#   and at 50 (both arms, 5 of 5 seeds); at 10 labels per class it is
-#   -3.0 epochs with an interval that just touches zero (p = 0.052), so 5
-#   seeds do not resolve it there. In seconds, feature extraction reached
-#   the target 1.8 s [0.5, 3.1] sooner than scratch at 10 labels (p = 0.017,
-#   5 of 5 seeds; its frozen body is cheaper per step too).
+# - **"Fewer iterations": yes, resolved at the headline 10 labels per
+#   class.** Both transfer arms reached 0.75 validation accuracy in 3.8-3.9
+#   epochs against scratch's 9.1, 5.3 and 5.2 epochs sooner, on 10 of 10
+#   seeds, with intervals far from zero. It is resolved at 50 labels too
+#   (-1.7 epochs, 10 of 10 seeds), and at 5 labels for fine_tune (-4.9,
+#   10 of 10). At 5 labels feature extraction is not resolved (-3.1
+#   [-7.6, +1.4], p = 0.15): on seed 44 it never reached 0.75 in 25 epochs
+#   (counted as 26), so a frozen body fed five images per class can fall
+#   short of even a modest target. In seconds, at 10 labels both transfer
+#   arms reached the target sooner than scratch's 1.0 s [0.79, 1.22]
+#   (feature extraction -0.51 s [-0.72, -0.31], p = 0.0003, 10 of 10 seeds;
+#   fine_tune -0.24 s [-0.44, -0.05], p = 0.02, 9 of 10). Seconds are
+#   the least stable measure: at JAX's speed a run reaches the target in
+#   about a second, of which compilation and the machine's load are much,
+#   so they change from run to run (the identical second run: -0.58 s for
+#   both arms at 10 labels, resolved; at 50 labels both arms resolved in
+#   one run and neither in the other; fine_tune at 5 labels in neither).
+# - **Why 10 seeds.** Scratch's epochs to the target spread from 5 to 16
+#   over the seeds; 5 seeds did not resolve the headline (the previous
+#   Conclusions' 5-seed run: -3.0 [-6.0, +0.04], p = 0.052 at 10 labels;
+#   JAX at 5 seeds, seeds 42-46, which this run contains unchanged:
+#   resolved at 10 labels, not at 5). Nothing else changed: every seed of
+#   42-51 is kept. The same 10 seeds on TensorFlow (other random draws)
+#   resolve the headline too: -4.3 epochs [-6.7, -1.9], p = 0.003, 9 of 10
+#   seeds, for both transfer arms at 10 labels (-3.7 and -3.4, both
+#   resolved, at 5; -1.6 at 50), in 28 min of wall time (634 s of CPU)
+#   beside this file's tests, about 4x JAX's CPU time.
 # - **"Better performance": no, not from digits 0-4.** Scratch ended with
 #   the best test accuracy at every label count. Feature extraction is
-#   capped by what features for 0-4 say about 5-9 (0.885 at 10 labels,
-#   resolved 0.07 below scratch); fine-tuning recovers most of the gap
-#   (0.927, still resolved 0.028 below at 10 labels; not told apart from
-#   scratch at 50). The source here is small and narrow (five classes,
-#   901 images): this is the honest size of transfer when the pretrained
-#   body knows little more than a few target images teach. A body trained
-#   on a large, varied source (ImageNet, through `--backbone
-#   mobilenet_v3_small --weights PATH`) is where the lore's accuracy gains
-#   come from.
-# - **How the gain changes with the labels.** It did not shrink in
-#   epochs as the lore says: -2.2, -3.0 and -1.4 epochs at 5, 10 and 50
-#   labels per class, i.e. a similar head start of a few epochs; what
-#   shrinks with more labels is the accuracy cost of transfer (fine-tune
-#   -0.033, -0.028, -0.004). At 5 labels scratch needs 8.4 epochs of 2
-#   steps each, so "epochs" here are very few weight updates.
+#   capped by what features for 0-4 say about 5-9 (0.873 at 10 labels,
+#   resolved 0.059 below scratch); fine-tuning recovers most of the gap
+#   (0.908, 0.024 below at 10 labels, not resolved; resolved 0.030 below
+#   at 5 labels; not told apart from scratch at 50). The source here is
+#   small and narrow (five classes, 901 images): this is the honest size
+#   of transfer when the pretrained body knows little more than a few
+#   target images teach. A body trained on a large, varied source
+#   (ImageNet, through `--backbone mobilenet_v3_small --weights PATH`) is
+#   where the lore's accuracy gains come from.
+# - **How the gain changes with the labels.** In epochs it does not shrink
+#   steadily as the lore says: -4.9 (fine_tune), -5.3 and -1.7 epochs at 5,
+#   10 and 50 labels per class, i.e. a head start of a few epochs that only
+#   shrinks once labels are plentiful; what shrinks with more labels is the
+#   accuracy cost of transfer (fine_tune -0.030, -0.024, -0.004). At 5
+#   labels scratch needs 11.9 epochs of 2 steps each, so "epochs" here are
+#   very few weight updates.
 # - **Which target you ask about decides the verdict.** The target 0.75 was
 #   set below every arm's ceiling after a first run at 0.85: there,
 #   feature extraction never reached the target on some seeds (its
 #   ceiling is near 0.88) and scratch was as fast as transfer. Read
 #   `epochs_to_target` together with the final accuracy.
-
-# %% tags=["parameters"]
-smoke = False
-
-# %% tags=["active-ipynb"]
-# result = run(Config(smoke=smoke))
-# result.metrics
 
 # %% tags=["active-py"]
 if __name__ == "__main__":

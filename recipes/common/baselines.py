@@ -6,8 +6,12 @@ beside what a linear model and gradient boosting reach on the same rows:
 standardisation) and `HistGradientBoostingClassifier` / `Regressor`
 (which handles missing values itself). They are fitted on the training
 split; the validation split is not used.
+
+Their scores go into `metrics.json` as `baseline_<model>_<measure>`
+(`baseline_metrics`), such as `baseline_logistic_regression_test_accuracy`.
 """
 
+import re
 import time
 
 import numpy as np
@@ -82,6 +86,30 @@ def baseline_rows(dataset, seed=0):
         measures = prediction_measures(dataset, outputs)
         rows.append({"model": name, **measures, "fit_seconds": seconds})
     return rows
+
+
+def baseline_key(model):
+    """A baseline's metrics name: `HistGradientBoostingClassifier` is `hist_gradient_boosting`."""
+    name = model.removesuffix("Classifier").removesuffix("Regressor")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
+
+
+def baseline_metrics(rows, measures, scope=None):
+    """The `baseline_*` entries of `metrics.json` for baseline rows.
+
+    Args:
+        rows: Rows with a `model` name and the measures (see `baseline_rows`).
+        measures: Keys of each row to copy; a key a row lacks is skipped.
+        scope: A prefix such as a dataset name, for a recipe with several
+            tables. Defaults to `None`.
+
+    Returns:
+        A dict `{"baseline_[<scope>_]<model>_<measure>": value}`, such as
+        `baseline_logistic_regression_test_accuracy`.
+    """
+    prefix = f"baseline_{scope}_" if scope else "baseline_"
+    return {f"{prefix}{baseline_key(row['model'])}_{measure}": row[measure]
+            for row in rows for measure in measures if measure in row}
 
 
 def add_baselines(report, dataset, measures, seed=0):

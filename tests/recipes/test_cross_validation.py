@@ -59,13 +59,27 @@ def test_the_report_has_a_row_per_fold_covering_every_row(classification):
                                         "fold_scores.png")) > 0
 
 
+def test_the_baselines_are_cross_validated_on_the_same_folds(classification):
+    metrics = classification.metrics
+    for model in ("logistic_regression", "hist_gradient_boosting"):
+        assert {f"baseline_{model}_cv_test_accuracy_mean",
+                f"baseline_{model}_cv_test_accuracy_std"} <= set(metrics)
+    assert metrics["baseline_logistic_regression_cv_test_accuracy_mean"] > 0.8  # iris
+    report = open(classification.report_path).read()
+    table = report[report.index("## scikit-learn baselines on the same folds"):]
+    assert "| MLP (this recipe) |" in table and "| LogisticRegression |" in table
+    assert "of 4 |" in table, "folds where the MLP is better, out of the 4 folds"
+
+
 def test_a_regression_dataset_gets_kfold_and_r2(tmp_path):
     result = run(tmp_path, dataset="diabetes", folds=2, holdout_splits=1)
     assert result.metrics["score"] == "r2"
     assert {"fold_1_score", "fold_2_score", "cv_test_rmse_mean", "cv_test_r2_std",
-            "holdout_test_mae"} <= set(result.metrics)
+            "holdout_test_mae", "baseline_ridge_cv_cv_test_r2_mean",
+            "baseline_hist_gradient_boosting_cv_test_r2_mean"} <= set(result.metrics)
 
 
+@pytest.mark.tensorflow_only  # Its text column needs TensorFlow string tensors.
 def test_a_csv_with_text_columns_trains_in_folds(tmp_path):
     rng = np.random.default_rng(0)
     size = rng.normal(size=90)

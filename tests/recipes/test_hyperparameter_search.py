@@ -25,9 +25,11 @@ def test_smoke_run_compares_tuners_and_bridges_to_scikit_learn(tmp_path):
     assert 0 <= metrics["test_accuracy"] <= 1
     assert 0 <= metrics["sklearn_cv_accuracy_mean"] <= 1
     assert metrics["grid_best_learning_rate"] > 0
+    for model in ("logistic_regression", "hist_gradient_boosting"):  # on the same holdout
+        assert 0 <= metrics[f"baseline_{model}_test_accuracy"] <= 1
     report = (out / "report.md").read_text()
     for heading in ("## Tuners on the same budget", "## Best configuration",
-                    "## GridSearchCV over the learning rate"):
+                    "## scikit-learn baselines", "## GridSearchCV over the learning rate"):
         assert heading in report
     for plot in ("anytime_epochs", "anytime_seconds", "objective_by_trial",
                  "hyperparameters", "learning_curves"):

@@ -30,5 +30,7 @@ def test_smoke_run_reports_agreement_stability_and_the_digit_maps(tmp_path):
     assert [row["dataset"] for row in metrics["stability"]] == ["digits"] * 2
     assert all(-1 <= row["spearman mean"] <= 1 for row in metrics["stability"])
     assert 0 <= metrics["completeness"][0]["rows within tolerance"] <= 1
+    for model in ("logistic_regression", "hist_gradient_boosting"):  # one table per dataset
+        assert 0 <= metrics[f"baseline_digits_{model}_test_accuracy"] <= 1
     report = open(result.report_path).read()
     assert "digits_integrated_gradients.png" in report

@@ -36,8 +36,20 @@ def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
         assert os.path.getsize(os.path.join(result.run_dir, image)) > 0
     saved = json.load(open(os.path.join(result.run_dir, "metrics.json")))
     assert saved == json.loads(json.dumps(jsonable(result.metrics)))
+    # Every registered recipe scores a supervised model on a test split, so
+    # none is excluded: each report carries that split's scikit-learn baselines.
+    check_baseline_rows(report)
     if issubclass(load_recipe(name).Config, ComparisonConfig):
         check_comparison_schema(result, report)
+
+
+def check_baseline_rows(report):
+    """The report has the linear and the gradient-boosting baseline rows."""
+    rows = [line for line in report.splitlines() if line.startswith("|")]
+    assert any("| LogisticRegression |" in row or "| RidgeCV |" in row for row in rows), \
+        "no LogisticRegression or RidgeCV baseline row in the report"
+    assert any("| HistGradientBoosting" in row for row in rows), \
+        "no HistGradientBoosting baseline row in the report"
 
 
 def check_comparison_schema(result, report):
@@ -68,6 +80,9 @@ def test_tabular_classification_metrics_and_reloaded_model(tmp_path):
     result = run_smoke("tabular_classification", tmp_path / "run")
     assert CLASSIFICATION_KEYS | {"test_roc_auc"} <= set(result.metrics)
     assert result.metrics["reload_max_abs_diff"] <= 1e-5
+    for model in ("logistic_regression", "hist_gradient_boosting"):  # on the same split
+        assert 0.8 <= result.metrics[f"baseline_{model}_test_accuracy"] <= 1
+        assert f"baseline_{model}_test_roc_auc" in result.metrics
     assert 1 <= result.metrics["epochs_run"] <= 3
     history = pd.read_csv(os.path.join(result.run_dir, "history.csv"))
     assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.columns)
@@ -79,6 +94,8 @@ def test_tabular_classification_multiclass_has_no_roc_auc(tmp_path):
     result = run_smoke("tabular_classification", tmp_path / "run", dataset="wine")
     assert CLASSIFICATION_KEYS <= set(result.metrics)
     assert "test_roc_auc" not in result.metrics
+    assert "baseline_logistic_regression_test_accuracy" in result.metrics
+    assert "baseline_logistic_regression_test_roc_auc" not in result.metrics
 
 
 def messy_csv(tmp_path, rows=120):
