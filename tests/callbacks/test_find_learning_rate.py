@@ -41,8 +41,11 @@ def test_suggestion_is_near_the_best_rate_of_a_sweep(tmp_path):
     suggested, finder = find_learning_rate(
         model, x, y, batch_size=32, plot_path=tmp_path / "finder.png"
     )
-    # The grid steps by 3.2x and the rule lands within 3x of a grid's best on
-    # 5 of 8 measured pairs (benchmarks/bench_lr_rules.py): allow 5x.
-    assert best / 5 <= suggested <= best * 5, (suggested, best)
+    # The grid steps by 3.2x. The default rule lands within 3x of a grid's
+    # best on 8 of 8 measured pairs and 21 of 24 range tests, missing by up
+    # to 11x (benchmarks/bench_lr_rules.py); the best here is the lowest
+    # training loss after 5 epochs, which favours high rates: allow two grid
+    # steps (10x).
+    assert best / 10 <= suggested <= best * 10, (suggested, best)
     assert finder.suggestion() == suggested
     assert (tmp_path / "finder.png").exists()

@@ -1,5 +1,6 @@
 """Sweeps end to end on tiny data: failures, cross-validation, pruning, tuners."""
 
+import gc
 import json
 import math
 
@@ -172,3 +173,24 @@ def test_an_error_is_recorded_and_three_in_a_row_stop_the_sweep(tmp_path):
                   x[:20], y[:20], (x[20:], y[20:]), tuner="grid", max_trials=4,
                   objective="val_accuracy", directory=str(tmp_path / "all"),
                   progress=None)
+    assert gc.get_freeze_count() == 0  # Unfrozen even when the search raised.
+
+
+def test_trials_collect_only_new_garbage_and_the_collector_is_restored(tmp_path):
+    x, y = classification_rows(rows=30)
+    space = SearchSpace(optimizers=["adam"], fixed={"epochs": 1, "units": 2})
+    frozen_in_trials = []
+    run_sweep(TabularHyperModel(x[:20], task="binary", space=space), x[:20], y[:20],
+              (x[20:], y[20:]), max_trials=2, objective="val_accuracy",
+              directory=str(tmp_path / "one"),
+              progress=lambda line: frozen_in_trials.append(gc.get_freeze_count()))
+    assert len(frozen_in_trials) == 2 and min(frozen_in_trials) > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # A caller's own freeze is left on.
+    try:
+        run_sweep(TabularHyperModel(x[:20], task="binary", space=space), x[:20], y[:20],
+                  (x[20:], y[20:]), max_trials=1, objective="val_accuracy",
+                  directory=str(tmp_path / "two"), progress=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
