@@ -39,9 +39,7 @@ import time
 import typing
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
-from sklearn.linear_model import RidgeCV
 from threadpoolctl import threadpool_limits
 
 from keras_recipes.callbacks import standard_callbacks
@@ -50,6 +48,7 @@ from keras_recipes.models import build_tabular_preprocessing
 from keras_recipes.models import task_loss
 from keras_recipes.models import task_metrics
 from keras_recipes.recipes.common import figures
+from keras_recipes.recipes.common.baselines import baseline_models
 from keras_recipes.recipes.common.config import TunableConfig
 from keras_recipes.recipes.common.config import check_integer
 from keras_recipes.recipes.common.config import check_non_negative_integer
@@ -210,12 +209,8 @@ def fit_baselines(config, dataset):
         impute=config.impute)
     features = {part: preprocessing.predict(getattr(dataset, f"x_{part}"), verbose=0)
                 for part in ("train", "test")}
-    baselines = {
-        "Linear regression (OLS)": LinearRegression(),
-        "RidgeCV": RidgeCV(alphas=np.logspace(-3, 3, 25)),
-        "HistGradientBoostingRegressor": HistGradientBoostingRegressor(
-            random_state=config.seed),
-    }
+    baselines = {"Linear regression (OLS)": LinearRegression(),
+                 **baseline_models("regression", config.seed)}
     predictions = {}
     for name, estimator in baselines.items():
         with threadpool_limits(1):  # Its OpenMP threads crawl on shared cores.

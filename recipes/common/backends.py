@@ -145,21 +145,27 @@ def text_columns(argv):
 
 
 def _flag_value(argv, flag):
-    for index, argument in enumerate(argv):
-        if argument == flag and index + 1 < len(argv):
-            return argv[index + 1]
-        if argument.startswith(flag + "="):
-            return argument.split("=", 1)[1]
-    return None
+    return _find_flag(argv, flag)[1]
 
 
 def _take_flag(argv, flag):
+    index, value, width = _find_flag(argv, flag)
+    if index is None:
+        return argv, None
+    if value is None or (width == 2 and value.startswith("-")):
+        raise ValueError(f"The '{flag}' flag needs a value: one of "
+                         f"{', '.join(BACKENDS)}.")
+    return argv[:index] + argv[index + width:], value
+
+
+def _find_flag(argv, flag):
+    """`(index, value, words)` of `flag NAME` or `flag=NAME` in `argv`, else Nones.
+
+    `value` is `None` when the flag ends the line.
+    """
     for index, argument in enumerate(argv):
         if argument == flag:
-            if index + 1 >= len(argv) or argv[index + 1].startswith("-"):
-                raise ValueError(f"The '{flag}' flag needs a value: one of "
-                                 f"{', '.join(BACKENDS)}.")
-            return argv[:index] + argv[index + 2:], argv[index + 1]
+            return index, argv[index + 1] if index + 1 < len(argv) else None, 2
         if argument.startswith(flag + "="):
-            return argv[:index] + argv[index + 1:], argument.split("=", 1)[1]
-    return argv, None
+            return index, argument.split("=", 1)[1], 1
+    return None, None, 0

@@ -41,7 +41,6 @@ def show_report(result):
         display(Image(filename=value) if kind == "image" else Markdown(value))
 
 
-
 def show_data(data):
     """Prints a line per dataset a recipe's `load_data` returned.
 
