@@ -1,5 +1,7 @@
-"""Every registered recipe runs end to end at smoke size, in-process."""
+"""Every registered recipe runs end to end at smoke size, in-process and in its
+notebook's kernel."""
 
+import glob
 import json
 import os
 import re
@@ -13,6 +15,7 @@ import tensorflow as tf
 from keras_recipes.recipes import list_recipes
 from keras_recipes.callbacks.atomic_files import jsonable
 from keras_recipes.recipes.common.experiments import ComparisonConfig
+from keras_recipes.recipes.common.notebooks import executed_notebook
 from keras_recipes.recipes.common.registry import load_recipe
 
 CLASSIFICATION_KEYS = {"test_loss", "test_accuracy", "test_precision", "test_recall",
@@ -27,20 +30,42 @@ def run_smoke(name, out, **overrides):
 @pytest.mark.parametrize("name", list_recipes())
 def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
     result = run_smoke(name, tmp_path / name)
+    saved = check_run_directory(name, result.run_dir)
+    assert saved == json.loads(json.dumps(jsonable(result.metrics)))
+    assert result.report_path == os.path.join(result.run_dir, "report.md")
+
+
+# `make test` runs each recipe's smoke run on TensorFlow through this test
+# (the notebook's kernel calls `run`) and in-process above on JAX.
+@pytest.mark.parametrize("name", list_recipes())
+def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path):
+    notebook = executed_notebook(name, str(tmp_path))
+    (run_dir,) = glob.glob(str(tmp_path / "runs" / "*"))
+    check_run_directory(name, run_dir)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.get("outputs", [])]
+    assert any("image/png" in output.get("data", {}) for output in outputs), \
+        "no figure is displayed inline"
+    texts = "".join(output.get("text", "") for output in outputs)
+    assert "train/val/test" in texts, "the Data step shows no summary"
+
+
+def check_run_directory(name, run_dir):
+    """The files, plots, baselines and schema of a smoke run; returns its metrics."""
     for file in ("config.json", "metrics.json", "report.md"):
-        assert os.path.exists(os.path.join(result.run_dir, file)), file
-    report = open(result.report_path).read()
+        assert os.path.exists(os.path.join(run_dir, file)), file
+    report = open(os.path.join(run_dir, "report.md")).read()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
     assert images, "the report embeds no plot"
     for image in images:
-        assert os.path.getsize(os.path.join(result.run_dir, image)) > 0
-    saved = json.load(open(os.path.join(result.run_dir, "metrics.json")))
-    assert saved == json.loads(json.dumps(jsonable(result.metrics)))
+        assert os.path.getsize(os.path.join(run_dir, image)) > 0
+    metrics = json.load(open(os.path.join(run_dir, "metrics.json")))
     # Every registered recipe scores a supervised model on a test split, so
     # none is excluded: each report carries that split's scikit-learn baselines.
     check_baseline_rows(report)
     if issubclass(load_recipe(name).Config, ComparisonConfig):
-        check_comparison_schema(result, report)
+        check_comparison_schema(run_dir, metrics, report)
+    return metrics
 
 
 def check_baseline_rows(report):
@@ -52,9 +77,8 @@ def check_baseline_rows(report):
         "no HistGradientBoosting baseline row in the report"
 
 
-def check_comparison_schema(result, report):
+def check_comparison_schema(run_dir, metrics, report):
     """Every comparison recipe writes the one metrics schema, runs.csv and the tests."""
-    metrics = result.metrics
     assert {"experiment", "reference", "primary", "seeds", "best_arm", "arms",
             "differences", "interval", "test"} <= set(metrics)
     assert len(metrics["seeds"]) >= 2, "smoke runs exercise the paired statistics"
@@ -67,12 +91,12 @@ def check_comparison_schema(result, report):
         for difference in measures.values():
             assert {"mean", "ci_low", "ci_high", "p_value", "better", "n",
                     "resolved"} <= set(difference)
-    runs = pd.read_csv(os.path.join(result.run_dir, "runs.csv"))
+    runs = pd.read_csv(os.path.join(run_dir, "runs.csv"))
     main = runs[runs["experiment"] == metrics["experiment"]]
     assert len(main) == len(metrics["arms"]) * len(metrics["seeds"])
     assert set(main["arm"]) == set(metrics["arms"])
     assert "paired t-test" in report and "95% interval" in report
-    logs = os.path.join(result.run_dir, "logs", metrics["experiment"])
+    logs = os.path.join(run_dir, "logs", metrics["experiment"])
     assert sorted(os.listdir(logs)) == sorted(metrics["arms"]), "one TensorBoard folder per arm"
 
 

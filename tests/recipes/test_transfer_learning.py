@@ -81,7 +81,8 @@ def backbone_weights(path):
 def test_weights_file_runs_the_arms_on_an_applications_backbone(tmp_path):
     weights, first_kernel = backbone_weights(tmp_path / "backbone.weights.h5")
     result = run(tiny(tmp_path, backbone="mobilenet_v3_small", weights=weights,
-                      labels_per_class="2", epochs=2, top_layers=5))
+                      labels_per_class="2", epochs=2, top_layers=5, seeds=1,
+                      batch_size=10))
     assert set(result.metrics["arms"]) == set(ARMS)
     assert not os.path.exists(os.path.join(result.run_dir, "pretrained"))
     report = open(result.report_path).read()
