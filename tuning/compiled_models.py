@@ -134,6 +134,7 @@ def _reset_optimizer(kept, fresh, model):
 def _reuse_key(model, optimizer, compile_options):
     """A digest of everything a traced train step depends on."""
     optimizer_config = optimizer.get_config()
+    optimizer_config.pop("name")  # `adam`, `adam_1`, ...: a count, not in the trace.
     if isinstance(optimizer_config.get("learning_rate"), float):
         optimizer_config.pop("learning_rate")  # A variable, reset per run.
     parts = {

@@ -23,9 +23,10 @@ def build_model(units=8):
     return keras.Model(inputs, outputs)
 
 
-def train(seed, units=8, learning_rate=0.01):
+def train(seed, units=8, learning_rate=0.01, clear=True):
     """One run as the engine makes it: clear, seed, build, compile, fit."""
-    keras.backend.clear_session(free_memory=False)
+    if clear:
+        keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(seed)
     model = compile_or_reuse(
         build_model(units), keras.optimizers.Adam(learning_rate),
@@ -54,6 +55,17 @@ def test_the_learning_rate_is_reset_without_a_new_model():
         reused, reused_history, _ = train(seed=4, learning_rate=0.05)
     assert reused is first
     assert reused_history == fresh_history
+
+
+def test_runs_in_one_session_share_the_model_although_their_optimizers_are_renamed():
+    _, fresh_history, fresh_weights = train(seed=3)
+    with reusing_compiled_models():
+        first, _, _ = train(seed=2)
+        # Without clear_session the new optimizer is named `adam_1`.
+        reused, reused_history, reused_weights = train(seed=3, clear=False)
+    assert reused is first
+    assert reused_history == fresh_history
+    assert all(np.array_equal(a, b) for a, b in zip(fresh_weights, reused_weights))
 
 
 def test_another_architecture_or_no_scope_compiles_its_own_model():
