@@ -7,6 +7,7 @@ import os
 import re
 
 import keras
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from keras_recipes.recipes import list_recipes
 from keras_recipes.callbacks.atomic_files import jsonable
 from keras_recipes.recipes.common.experiments import ComparisonConfig
 from keras_recipes.recipes.common.notebooks import executed_notebook
+from keras_recipes.recipes.common.notebooks import notebook_path
 from keras_recipes.recipes.common.registry import load_recipe
 
 CLASSIFICATION_KEYS = {"test_loss", "test_accuracy", "test_precision", "test_recall",
@@ -42,12 +44,25 @@ def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path):
     notebook = executed_notebook(name, str(tmp_path))
     (run_dir,) = glob.glob(str(tmp_path / "runs" / "*"))
     check_run_directory(name, run_dir)
-    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
-               for output in cell.get("outputs", [])]
-    assert any("image/png" in output.get("data", {}) for output in outputs), \
-        "no figure is displayed inline"
-    texts = "".join(output.get("text", "") for output in outputs)
+    assert shows_figures(notebook), "no figure is displayed inline"
+    texts = "".join(output.get("text", "") for output in outputs(notebook))
     assert "train/val/test" in texts, "the Data step shows no summary"
+
+
+@pytest.mark.parametrize("name", list_recipes())
+def test_committed_notebook_carries_its_outputs(name):
+    with open(notebook_path(name), encoding="utf-8") as handle:
+        notebook = nbformat.read(handle, as_version=4)
+    assert shows_figures(notebook), "run `make notebooks` and commit the result"
+
+
+def outputs(notebook):
+    return [output for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", [])]
+
+
+def shows_figures(notebook):
+    return any("image/png" in output.get("data", {}) for output in outputs(notebook))
 
 
 def check_run_directory(name, run_dir):
