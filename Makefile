@@ -16,15 +16,18 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/keras-recipes run optimizer_comparison
 
-# The whole suite on TensorFlow, then the library's tests and every recipe's
-# smoke run again on JAX. On TensorFlow each recipe's smoke run is checked
-# through its notebook's kernel, so the in-process copy runs on JAX only.
+# The library's tests and every recipe's smoke run on TensorFlow, then the
+# whole suite on JAX. On TensorFlow each recipe's smoke run is checked through
+# its notebook's kernel, so the in-process copy runs on JAX only; the recipes'
+# own tests check recipe logic, not the backend (tests/conftest.py marks them
+# `backend_agnostic`), so they run once, on JAX, where tiny fits cost least.
 SMOKE_TEST := tests/recipes/test_recipes.py::test_recipe_smoke_run_writes_a_complete_run_directory
-JAX_TESTS := tests/callbacks tests/models tests/tuning $(SMOKE_TEST)
+NOTEBOOK_TEST := tests/recipes/test_recipes.py::test_notebook_runs_the_smoke_run_and_shows_each_step
+PYTEST := $(BIN)/python -m pytest -n 2 --dist worksteal
 
 test: $(STAMP)
-	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n 2 --durations=15 --deselect $(SMOKE_TEST)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --durations=10 $(JAX_TESTS)
+	KERAS_BACKEND=tensorflow $(PYTEST) --durations=15 -m "not backend_agnostic" --deselect $(SMOKE_TEST)
+	KERAS_BACKEND=jax $(PYTEST) --durations=15 --deselect $(NOTEBOOK_TEST)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m keras_recipes.recipes.common.notebooks $(NAMES)

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import keras
+
 from keras_recipes.recipes import list_recipes
 from keras_recipes.recipes.common.cli import main
 from keras_recipes.recipes.common.registry import recipe_info
@@ -43,7 +45,7 @@ def test_run_smoke_writes_the_run_directory_and_prints_the_report(tmp_path):
                  "report.md", "plots/confusion_matrix.png"):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
-    assert config["seed"] == 1 and config["environment"]["backend"] == "tensorflow"
+    assert config["seed"] == 1 and config["environment"]["backend"] == keras.backend.backend()
     assert "keras" in config["environment"]["versions"]
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from keras_recipes.recipes.common.csv_data import load_csv
 
+pytestmark = pytest.mark.tensorflow_only  # Text columns need TensorFlow string tensors.
+
 
 def make_frame(rows=60, seed=0):
     rng = np.random.default_rng(seed)

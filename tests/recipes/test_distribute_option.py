@@ -29,6 +29,7 @@ def test_distribution_flags_need_the_option(recipe):
         recipe.Config(process_id=1)
 
 
+@pytest.mark.every_backend
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="JAX supports it")
 @pytest.mark.parametrize("recipe", [image_augmentation, transfer_learning])
 def test_tensorflow_refuses_the_option_in_one_line(recipe, capsys):
@@ -51,7 +52,8 @@ def test_smoke_run_over_two_devices(tmp_path):
     out = tmp_path / "run"
     environment = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
                    "TF_CPP_MIN_LOG_LEVEL": "2",
-                   "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+                   "XLA_FLAGS": " ".join(filter(None, [  # Keeps tests/conftest.py's flags.
+                       os.environ.get("XLA_FLAGS"), "--xla_force_host_platform_device_count=2"]))}
     completed = subprocess.run(
         [sys.executable, "-m", "keras_recipes.recipes.image_augmentation", "--smoke",
          "--epochs", "1", "--distribute", "data_parallel", "--devices", "2", "--out", str(out)],

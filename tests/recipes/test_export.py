@@ -13,6 +13,9 @@ from keras_recipes.recipes import tabular_classification
 from keras_recipes.recipes.common import cli
 from keras_recipes.recipes.common import export
 
+# Its runs train on a CSV with a text column, and ONNX goes through a SavedModel.
+pytestmark = pytest.mark.tensorflow_only
+
 HAS_ONNX = all(importlib.util.find_spec(m) for m in ("tf2onnx", "onnxruntime"))
 
 

@@ -39,6 +39,7 @@ def test_all_rows_puts_every_row_back_once():
     assert len(y) == 120
 
 
+@pytest.mark.tensorflow_only  # String tensors are TensorFlow's.
 def test_all_rows_concatenates_string_tensor_columns():
     dataset = identified()
     strings = {part: tf.constant([["u"]] * len(getattr(dataset, f"y_{part}")))

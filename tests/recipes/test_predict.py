@@ -53,6 +53,7 @@ def new_rows(folder, frame, name="new.csv"):
     return str(path)
 
 
+@pytest.mark.tensorflow_only  # The classifier's CSV has a text column.
 def test_schema_records_the_inputs_and_classes(classifier_run):
     run_dir, _ = classifier_run
     schema = json.load(open(os.path.join(run_dir, "schema.json")))
@@ -61,6 +62,7 @@ def test_schema_records_the_inputs_and_classes(classifier_run):
     assert schema["class_names"] == ["no", "yes"] and schema["impute"] == "median"
 
 
+@pytest.mark.tensorflow_only  # The classifier's CSV has a text column.
 def test_classifier_predictions_match_the_model_on_raw_rows(classifier_run, tmp_path):
     run_dir, _ = classifier_run
     frame = labelled_frame(rows=30, seed=1).drop(columns=["label", "price"])
@@ -83,6 +85,7 @@ def test_classifier_predictions_match_the_model_on_raw_rows(classifier_run, tmp_
     assert np.isnan(written.loc[3, "age"])  # Input columns kept as given.
 
 
+@pytest.mark.tensorflow_only  # The classifier's CSV has a text column.
 def test_the_training_csv_with_its_target_is_accepted(classifier_run, tmp_path):
     run_dir, folder = classifier_run
     _, result = predict_csv(run_dir, str(folder / "train.csv"), out=str(tmp_path / "p.csv"))
@@ -91,6 +94,7 @@ def test_the_training_csv_with_its_target_is_accepted(classifier_run, tmp_path):
     assert (result["predicted_class"] == result["label"]).mean() > 0.5
 
 
+@pytest.mark.tensorflow_only  # The classifier's CSV has a text column.
 def test_mismatched_columns_are_refused_naming_missing_and_extra(classifier_run,
                                                                  tmp_path, capsys):
     run_dir, _ = classifier_run
@@ -105,6 +109,7 @@ def test_mismatched_columns_are_refused_naming_missing_and_extra(classifier_run,
     assert not os.path.exists(tmp_path / "new-predictions.csv")
 
 
+@pytest.mark.tensorflow_only  # The classifier's CSV has a text column.
 def test_an_existing_output_is_never_overwritten(classifier_run, tmp_path, capsys):
     run_dir, _ = classifier_run
     path = new_rows(tmp_path, labelled_frame(rows=10).drop(columns=["label", "price"]))

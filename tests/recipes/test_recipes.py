@@ -39,6 +39,7 @@ def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
 
 # `make test` runs each recipe's smoke run on TensorFlow through this test
 # (the notebook's kernel calls `run`) and in-process above on JAX.
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", list_recipes())
 def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path):
     notebook = executed_notebook(name, str(tmp_path))
@@ -150,6 +151,7 @@ def messy_csv(tmp_path, rows=120):
     return str(path)
 
 
+@pytest.mark.tensorflow_only  # Its text column needs TensorFlow string tensors.
 def test_csv_with_categories_and_missing_values_trains_with_impute(tmp_path):
     path = messy_csv(tmp_path)
     result = run_smoke("tabular_classification", tmp_path / "run", csv=path,

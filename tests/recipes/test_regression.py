@@ -76,6 +76,7 @@ def regression_csv(tmp_path, rows=80):
     return str(path)
 
 
+@pytest.mark.tensorflow_only  # Its text column needs TensorFlow string tensors.
 def test_csv_with_categories_and_missing_values_trains_with_impute(tmp_path):
     result = run_smoke(tmp_path / "run", csv=regression_csv(tmp_path), target="price",
                        impute="median")

@@ -76,6 +76,7 @@ def test_an_unknown_tracker_is_refused_before_anything_runs():
 
 @pytest.mark.skipif(importlib.util.find_spec("mlflow") is None,
                     reason="mlflow is not installed (pip install 'keras-recipes[mlflow]')")
+@pytest.mark.tensorflow_only  # Its text column needs TensorFlow string tensors.
 def test_track_mlflow_round_trips_through_a_sqlite_store(tmp_path, monkeypatch):
     from mlflow.tracking import MlflowClient
 
