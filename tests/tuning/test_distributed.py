@@ -88,9 +88,12 @@ def assert_close(weights, reference):
 
 
 def run_workers(tmp_path, argument_lists, extra_environment=None):
-    environment = {key: value for key, value in os.environ.items() if key != "XLA_FLAGS"}
-    environment.update(KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2", JAX_PLATFORMS="cpu",
-                       **(extra_environment or {}))
+    extra_environment = dict(extra_environment or {})
+    # The parent's XLA flags (tests/conftest.py's fast compiles) without a device count.
+    flags = [flag for flag in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in flag]
+    environment = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2",
+                       JAX_PLATFORMS="cpu", **extra_environment)
+    environment["XLA_FLAGS"] = " ".join(flags + extra_environment.get("XLA_FLAGS", "").split())
     logs = [tmp_path / f"worker-{index}.log" for index in range(len(argument_lists))]
     processes = [subprocess.Popen([sys.executable, __file__, *arguments], env=environment,
                                   stdout=open(log, "w"), stderr=subprocess.STDOUT)
