@@ -58,8 +58,7 @@ def test_other_backends_are_refused_with_the_flag_and_the_way_out():
 
 def test_two_local_devices_train_the_single_device_model(tmp_path):
     out = tmp_path / "devices.json"
-    run_workers(tmp_path, [["devices", str(out)]],
-                {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    run_workers(tmp_path, [["devices", str(out)]], devices=2)
     result = json.loads(out.read_text())
     assert result["replicas"] == 2 and result["kernel_devices"] == 2
     assert result["loss"][-1] < result["loss"][0]
@@ -87,13 +86,13 @@ def assert_close(weights, reference):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def run_workers(tmp_path, argument_lists, extra_environment=None):
-    extra_environment = dict(extra_environment or {})
-    # The parent's XLA flags (tests/conftest.py's fast compiles) without a device count.
+def run_workers(tmp_path, argument_lists, devices=1):
+    # The parent's XLA flags (tests/conftest.py's fast compiles), with this test's device count.
     flags = [flag for flag in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in flag]
+    if devices > 1:
+        flags.append(f"--xla_force_host_platform_device_count={devices}")
     environment = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2",
-                       JAX_PLATFORMS="cpu", **extra_environment)
-    environment["XLA_FLAGS"] = " ".join(flags + extra_environment.get("XLA_FLAGS", "").split())
+                       JAX_PLATFORMS="cpu", XLA_FLAGS=" ".join(flags))
     logs = [tmp_path / f"worker-{index}.log" for index in range(len(argument_lists))]
     processes = [subprocess.Popen([sys.executable, __file__, *arguments], env=environment,
                                   stdout=open(log, "w"), stderr=subprocess.STDOUT)
