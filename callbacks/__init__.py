@@ -32,6 +32,7 @@ from keras_recipes.callbacks.standard_callbacks import standard_callbacks
 from keras_recipes.callbacks.stochastic_weight_averaging import (
     StochasticWeightAveraging,
 )
+from keras_recipes.callbacks.tensorboard_scalars import TensorBoardScalars
 from keras_recipes.callbacks.time_budget import TimeBudget
 from keras_recipes.callbacks.training_checkpoint import TrainingCheckpoint
 
@@ -50,6 +51,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "SnapshotEnsemble",
     "StochasticWeightAveraging",
+    "TensorBoardScalars",
     "TimeBudget",
     "TrainingCheckpoint",
     "create_schedule",

@@ -8,6 +8,7 @@ from keras_recipes.callbacks.atomic_checkpoint import AtomicCheckpoint
 from keras_recipes.callbacks.early_stopping import EarlyStopping
 from keras_recipes.callbacks.learning_rate_logger import LearningRateLogger
 from keras_recipes.callbacks.nan_guard import NaNGuard
+from keras_recipes.callbacks.tensorboard_scalars import TensorBoardScalars
 from keras_recipes.callbacks.time_budget import TimeBudget
 from keras_recipes.callbacks.training_checkpoint import TrainingCheckpoint
 
@@ -35,9 +36,10 @@ def standard_callbacks(
     4. `AtomicCheckpoint(run_dir/checkpoints, monitor, mode)`: `best.keras`
        and the last epoch, crash-safe, never with non-finite weights.
     5. `keras.callbacks.CSVLogger(run_dir/history.csv)`, appending on resume.
-    6. `keras.callbacks.TensorBoard(run_dir/logs)`, if `tensorboard`:
-       scalars once per epoch (the losses, metrics and `learning_rate`),
-       no histograms, no graph; view with `tensorboard --logdir run_dir`.
+    6. `TensorBoardScalars(run_dir/logs)`, if `tensorboard`: scalars once
+       per epoch (the losses, metrics and `learning_rate`) in the layout of
+       `keras.callbacks.TensorBoard`, without needing TensorFlow; view with
+       `tensorboard --logdir run_dir`.
     7. `TimeBudget(time_budget)`, if `time_budget` is set.
     8. tqdm's `TqdmCallback(verbose=0)`, one bar over the epochs, if
        `progress` (then call `fit(verbose=0)`).
@@ -103,9 +105,7 @@ def standard_callbacks(
         ),
     ]
     if tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(
-            log_dir=os.path.join(run_dir, "logs"), histogram_freq=0,
-            write_graph=False, update_freq="epoch"))
+        callbacks.append(TensorBoardScalars(os.path.join(run_dir, "logs")))
     stateful = [early_stopping, checkpoint]
     if time_budget is not None:
         callbacks.append(TimeBudget(time_budget))

@@ -17,6 +17,8 @@ import os
 
 import keras
 
+from keras_recipes.callbacks import TensorBoardScalars
+
 TRACKERS = ("none", "mlflow")
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
@@ -208,27 +210,13 @@ def _now_ms():
 def write_tensorboard_history(log_dir, history):
     """Writes a finished history dict as TensorBoard scalars, like Keras's callback.
 
-    For fits that run no Keras callbacks (the full-batch L-BFGS path):
-    `loss` and the other training keys go to `log_dir/train`, the `val_`
-    keys to `log_dir/validation`, each as `epoch_<name>` with step = epoch,
-    the layout `keras.callbacks.TensorBoard` writes.
+    For fits that run no Keras callbacks (the full-batch L-BFGS path, the
+    runs of an experiment, sweep trials): `loss` and the other training keys
+    go to `log_dir/train`, the `val_` keys to `log_dir/validation`, each as
+    `epoch_<name>` with step = epoch (see `TensorBoardScalars`).
 
     Args:
         log_dir: The `logs/` folder of the run.
         history: The Keras history dict.
     """
-    import tensorflow as tf
-
-    writers = {}
-    try:
-        for key, values in history.items():
-            part, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-            if part not in writers:
-                writers[part] = tf.summary.create_file_writer(os.path.join(log_dir, part))
-            with writers[part].as_default():
-                for epoch, value in enumerate(values):
-                    if _is_number(value):
-                        tf.summary.scalar(f"epoch_{name}", float(value), step=epoch)
-    finally:
-        for writer in writers.values():
-            writer.close()
+    TensorBoardScalars(log_dir).write_history(history)
