@@ -18,7 +18,8 @@ demo: $(STAMP)
 
 # The library's tests and every recipe's smoke run on TensorFlow, then the
 # whole suite on JAX. On TensorFlow each recipe's smoke run is checked through
-# its notebook's kernel, so the in-process copy runs on JAX only; the recipes'
+# its notebook's kernel (one kernel per test process, reset between notebooks),
+# so the in-process copy runs on JAX only; the recipes'
 # own tests check recipe logic, not the backend (tests/conftest.py marks them
 # `backend_agnostic`), so they run once, on JAX, where tiny fits cost least.
 SMOKE_TEST := tests/recipes/test_recipes.py::test_recipe_smoke_run_writes_a_complete_run_directory

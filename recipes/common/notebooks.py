@@ -35,6 +35,12 @@ NOISE = re.compile(
     r"|WARNING: All log messages before absl::InitializeLog\(\)[^\n]*\n?"
     r"|[^\n]*TqdmWarning: IProgress not found[^\n]*\n[^\n]*notebook_tqdm\n?")
 SMOKE_CELL = "# Outputs below are from a smoke-sized run (make notebooks).\nsmoke = True"
+# Run first in a reused kernel: an empty namespace (a notebook that forgets an
+# import still fails), Keras' default state, the notebook's own folder. Only
+# imported modules and compiled functions carry over, as in a test process.
+RESET_CELL = ("%reset -f\nimport os, keras\nkeras.backend.clear_session()\n"
+              "keras.mixed_precision.set_global_policy('float32')\n"
+              "os.chdir({work_dir!r})\n%reset -f")
 
 
 def recipe_notebook(name):
@@ -49,12 +55,17 @@ def notebook_path(name, directory=NOTEBOOKS_DIR):
     return os.path.join(directory, f"{name}.ipynb")
 
 
-def executed_notebook(name, work_dir, backend=None, timeout=600):
+def executed_notebook(name, work_dir, backend=None, timeout=600, kernel=None):
     """Runs a recipe's notebook at smoke size in `work_dir` and returns it.
 
     A cell tagged `injected-parameters` (papermill's convention) after the
     `parameters` cell sets `smoke = True`; the outputs stay in the cells.
-    `backend` sets the kernel's `KERAS_BACKEND` (default: inherited).
+    `backend` sets a new kernel's `KERAS_BACKEND` (default: inherited).
+    `kernel`, a started `jupyter_client.AsyncKernelManager`, runs the
+    notebook in that kernel instead of a new one, after `RESET_CELL`: the
+    test suite reuses one kernel per process, which saves each notebook the
+    kernel's start and Keras' import (8.6 s on TensorFlow, 5.3 s on JAX).
+    `make notebooks` runs each notebook in a new kernel.
 
     Raises:
         ValueError: If the recipe has no cell tagged `parameters`.
@@ -67,9 +78,18 @@ def executed_notebook(name, work_dir, backend=None, timeout=600):
         raise ValueError(f"recipes/{name}.py has no cell tagged 'parameters'")
     notebook.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(
         SMOKE_CELL, metadata={"tags": [INJECTED]}))
+    if kernel is not None:
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL.format(work_dir=work_dir)))
     environment = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
-    nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": work_dir}}).execute(env=environment)
+    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                     km=kernel, resources={"metadata": {"path": work_dir}})
+    try:
+        client.execute(env=environment)
+    finally:
+        if kernel is not None and client.kc is not None:
+            client.kc.stop_channels()
+    if kernel is not None:
+        notebook.cells.pop(0)
     return notebook
 
 

@@ -18,7 +18,7 @@ spec.loader.exec_module(gpu_check)
 
 def test_a_recipe_row_records_status_device_and_headline(tmp_path):
     ok, unknown = gpu_check.run_recipes(["regression", "no_such_recipe"], str(tmp_path),
-                                        smoke=True, workers=2, timeout=300)
+                                        smoke=True, workers=2, budget=300)
     assert ok["status"] == "ok" and ok["device"] == "CPU" and ok["dtype_policy"] == "float32"
     assert ok["metric"] == "test_rmse" and ok["value"] > 0
     assert unknown["status"] == "exit 2" and "no_such_recipe" in unknown["error"]
@@ -26,6 +26,11 @@ def test_a_recipe_row_records_status_device_and_headline(tmp_path):
     with open(tmp_path / "rows.csv") as handle:
         assert [row["recipe"] for row in csv.DictReader(handle)] == ["regression",
                                                                      "no_such_recipe"]
+
+
+def test_recipes_past_the_budget_are_listed_as_not_started(tmp_path):
+    (row,) = gpu_check.run_recipes(["regression"], str(tmp_path), smoke=True, budget=0)
+    assert row["status"] == "not started (budget)" and row["metric"] == ""
 
 
 def test_a_comparison_headline_is_the_best_arms_interval():

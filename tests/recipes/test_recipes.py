@@ -39,10 +39,22 @@ def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
 
 # `make test` runs each recipe's smoke run on TensorFlow through this test
 # (the notebook's kernel calls `run`) and in-process above on JAX.
+@pytest.fixture(scope="session")
+def notebook_kernel(tmp_path_factory):
+    """One kernel per test process for the notebook tests (see `executed_notebook`)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    kernel = AsyncKernelManager(kernel_name="python3")
+    run_sync(kernel.start_kernel)(env=dict(os.environ), cwd=str(tmp_path_factory.getbasetemp()))
+    yield kernel
+    run_sync(kernel.shutdown_kernel)(now=True)
+
+
 @pytest.mark.every_backend
 @pytest.mark.parametrize("name", list_recipes())
-def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path):
-    notebook = executed_notebook(name, str(tmp_path))
+def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path, notebook_kernel):
+    notebook = executed_notebook(name, str(tmp_path), kernel=notebook_kernel)
     (run_dir,) = glob.glob(str(tmp_path / "runs" / "*"))
     check_run_directory(name, run_dir)
     assert shows_figures(notebook), "no figure is displayed inline"

@@ -25,6 +25,11 @@ from keras_recipes.tuning import start_data_parallel
 from keras_recipes.tuning import stop_data_parallel
 
 EPOCHS, BATCH = 3, 16
+# The training tests run JAX in their own processes whatever backend runs the
+# suite, so `make test` runs them once, in its JAX pass (the TensorFlow pass
+# repeated the same work, 81 s of it, on a cold compile cache).
+jax_processes = pytest.mark.skipif(keras.backend.backend() != "jax",
+                                   reason="runs JAX in its own processes; checked in the JAX pass")
 TIMEOUT = 300  # Seconds; about 20 on two free cores, far more on a loaded machine.
 
 
@@ -56,6 +61,7 @@ def test_other_backends_are_refused_with_the_flag_and_the_way_out():
         start_data_parallel()
 
 
+@jax_processes
 def test_two_local_devices_train_the_single_device_model(tmp_path):
     out = tmp_path / "devices.json"
     run_workers(tmp_path, [["devices", str(out)]], devices=2)
@@ -66,6 +72,7 @@ def test_two_local_devices_train_the_single_device_model(tmp_path):
     np.testing.assert_allclose(result["val_loss"], result["reference_val_loss"], rtol=1e-4)
 
 
+@jax_processes
 def test_two_loopback_processes_agree_with_each_other_and_one_device(tmp_path):
     port = str(free_port())
     outs = [tmp_path / f"process-{index}.json" for index in range(2)]
