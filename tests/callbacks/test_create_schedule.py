@@ -41,7 +41,8 @@ def test_schedule_shape(name):
     values = [float(ops.convert_to_numpy(schedule(s))) for s in range(TOTAL_STEPS)]
     assert values[0] < values[10]
     assert max(values) == pytest.approx(0.01, rel=1e-3)
-    assert np.all(np.isfinite(values)) and min(values) >= 0
+    assert np.all(np.isfinite(values))
+    assert min(values[10:]) > 0, "the rate reaches zero after warmup, so training stalls"
 
 
 def test_unknown_name_lists_valid_names():
