@@ -37,8 +37,6 @@ def test_recipe_smoke_run_writes_a_complete_run_directory(name, tmp_path):
     assert result.report_path == os.path.join(result.run_dir, "report.md")
 
 
-# `make test` runs each recipe's smoke run on TensorFlow through this test
-# (the notebook's kernel calls `run`) and in-process above on JAX.
 @pytest.fixture(scope="session")
 def notebook_kernel(tmp_path_factory):
     """One kernel per test process for the notebook tests (see `executed_notebook`)."""
@@ -51,6 +49,8 @@ def notebook_kernel(tmp_path_factory):
     run_sync(kernel.shutdown_kernel)(now=True)
 
 
+# `make test` runs each recipe's smoke run on TensorFlow through this test
+# (the notebook's kernel calls `run`) and in-process above on JAX.
 @pytest.mark.every_backend
 @pytest.mark.parametrize("name", list_recipes())
 def test_notebook_runs_the_smoke_run_and_shows_each_step(name, tmp_path, notebook_kernel):
