@@ -48,6 +48,7 @@ COMPUTE_DTYPES = {"float32": "float32", "mixed_float16": "float16",
                   "mixed_bfloat16": "bfloat16"}
 IMAGE_RECIPES = ("image_augmentation", "transfer_learning", "adversarial_robustness")
 HEADLINE_METRICS = ("test_accuracy", "test_rmse", "best_score")
+NO_RECORD = {"device": "", "dtype_policy": "", "metric": "", "value": ""}
 
 
 def run_recipe(name, out_dir, smoke, timeout):
@@ -72,7 +73,7 @@ def run_recipe(name, out_dir, smoke, timeout):
 
 def _run_record(run_dir):
     """The device, dtype policy and headline score a run directory records."""
-    record = {"device": "", "dtype_policy": "", "metric": "", "value": ""}
+    record = dict(NO_RECORD)
     try:
         with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
             environment = json.load(handle).get("environment", {})
@@ -116,7 +117,7 @@ def run_recipes(names, out_dir, smoke=False, workers=6, budget=300):
         remaining = int(deadline - time.perf_counter())
         if remaining < 5:
             return {"recipe": name, "status": "not started (budget)", "wall_s": 0.0,
-                    **_run_record(""), "error": ""}
+                    **NO_RECORD, "error": ""}
         return run_recipe(name, out_dir, smoke, remaining)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:

@@ -16,4 +16,5 @@ for package in keras keras-tuner kt-legacy namex optree; do
     -d .whl "$package==$(version "$package")"
 done
 $PIP wheel --quiet --no-deps --no-build-isolation -w .whl .
+rm -rf build  # setuptools' staging folder of that wheel.
 ls -l .whl
